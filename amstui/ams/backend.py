@@ -1,0 +1,60 @@
+"""The backend interface the monitor and the UI use: list jobs, get a job with its tasks, cancel.
+
+AMS v2 (`AmsV2Client`) implements it; an AMS v3 / ARM backend can be added beside it without
+touching `monitor` or `ui`. Every call returns `Fetched`: the parsed value plus the exchange
+records of the HTTP requests it took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from amstui.ams.exchange import Exchange
+from amstui.ams.model import Job, JobState, Task
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched(Generic[T]):
+    value: T
+    exchanges: tuple[Exchange, ...]
+
+    @property
+    def exchange(self) -> Exchange | None:
+        return self.exchanges[-1] if self.exchanges else None
+
+
+@dataclass(frozen=True, slots=True)
+class JobQuery:
+    """Which jobs to list, independent of the wire protocol.
+
+    `states` and `created_after` are combined with AND, or with OR when `either` is set (the
+    monitor's discovery query: every active job, plus every job created since the last look).
+    """
+
+    states: tuple[JobState, ...] = ()
+    created_after: datetime | None = None
+    either: bool = False
+    name_startswith: str | None = None
+    newest_first: bool = True
+    limit: int | None = None
+
+
+class JobsBackend(Protocol):
+    @property
+    def endpoint(self) -> str: ...
+
+    async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]: ...
+
+    async def get_job(self, job_id: str) -> Fetched[Job]: ...
+
+    async def get_tasks(self, job_id: str) -> Fetched[tuple[Task, ...]]: ...
+
+    async def get_job_with_tasks(self, job_id: str) -> Fetched[Job]: ...
+
+    async def cancel_job(self, job_id: str) -> Fetched[None]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,485 @@
+"""`AmsV2Client`: the AMS v2 REST (OData v3) Jobs API over `httpx.AsyncClient`.
+
+What it does on the wire (ams-v2-rest.md):
+- sends `x-ms-version`, `DataServiceVersion: 3.0`, `MaxDataServiceVersion: 3.0`, `Accept`
+  (minimal metadata unless verbose is chosen) and a fresh `x-ms-client-request-id`;
+- never auto-follows redirects: on 301 it re-bases the account root onto `Location`, re-sends
+  with the token, and keeps the new root for later calls (httpx would drop the token on a
+  cross-origin redirect);
+- retries GETs on connect errors, timeouts, 408/429/500/502/503/504 with exponential backoff
+  and jitter, honouring `Retry-After`, within bounded attempts and total time; CancelJob only
+  where the request cannot have been applied (connect errors, 408/429/503). 401 gets one new
+  token and one retry (in `BearerTokenAuth`); 400/403/404 are never retried;
+- pages job lists past the 1,000-entity cap with `$skip` until a short page;
+- records every attempt as an `Exchange` (token-free) for the detail pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from amstui import config
+from amstui.ams import odata
+from amstui.ams.backend import Fetched, JobQuery
+from amstui.ams.errors import (
+    AmsError,
+    AuthenticationError,
+    BadRequestError,
+    JobAlreadyFinishedError,
+    NotFoundError,
+    ProtocolError,
+    RedirectError,
+    ServerError,
+    ServiceError,
+    ThrottledError,
+    TransportError,
+)
+from amstui.ams.exchange import SHOWN_HEADERS, Exchange, bounded_body, redact_url
+from amstui.ams.model import Job, Task
+
+ACCEPT = {
+    "minimal": "application/json;odata=minimalmetadata",
+    "verbose": "application/json;odata=verbose",
+}
+PAGE_SIZE = 1000
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 5
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
+_RETRY_GET = frozenset({408, 429, 500, 502, 503, 504})
+_RETRY_ACTION = frozenset({408, 429, 503})
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    #: Total seconds one call may spend, retries and waits included.
+    total_budget: float = 45.0
+    #: A Retry-After longer than this ends the retries (the monitor backs off instead).
+    max_retry_after: float = 30.0
+
+
+@dataclass(slots=True)
+class _Response:
+    status: int
+    headers: httpx.Headers
+    body: str
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+def check_endpoint(url: str) -> str:
+    """The endpoint, normalised to end in '/', if it is https (or http on loopback)."""
+    try:
+        return config.check_endpoint("endpoint", "endpoint", url)
+    except config.ConfigError as exc:
+        raise ValueError(exc.problem) from None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+class AmsV2Client:
+    """An AMS v2 account, addressed by its REST root (`https://<acct>.restv2.<region>.../api/`)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        auth: httpx.Auth | None = None,
+        api_version: str = "2.19",
+        accept: str = "minimal",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
+        user_agent: str = "amstui",
+    ) -> None:
+        if accept not in ACCEPT:
+            raise ValueError(f"accept must be one of {', '.join(ACCEPT)}")
+        self._root = check_endpoint(endpoint)
+        self.api_version = api_version
+        self.accept = accept
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._jitter = jitter
+        self._monotonic = monotonic
+        self._http = httpx.AsyncClient(
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent},
+        )
+        #: Called with the new root whenever a 301 moved the account.
+        self.on_rebase: Callable[[str], None] | None = None
+
+    def __repr__(self) -> str:
+        return f"AmsV2Client({self._root!r}, api_version={self.api_version!r})"
+
+    @property
+    def endpoint(self) -> str:
+        return self._root
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AmsV2Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ operations
+
+    async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]:
+        return await self.list_jobs_raw(
+            filter=self.filter_for(query),
+            orderby=odata.orderby([("Created", True)]) if query.newest_first else None,
+            top=query.limit,
+        )
+
+    @staticmethod
+    def filter_for(query: JobQuery) -> str | None:
+        state_clause = odata.state_in(query.states) if query.states else ""
+        created_clause = (
+            odata.compare("Created", "gt", query.created_after) if query.created_after else ""
+        )
+        if query.either and state_clause and created_clause:
+            main = odata.any_of(state_clause, created_clause)
+        else:
+            main = odata.all_of(state_clause, created_clause)
+        name_clause = (
+            odata.startswith("Name", query.name_startswith) if query.name_startswith else ""
+        )
+        return odata.all_of(main, name_clause) or None
+
+    async def list_jobs_raw(
+        self,
+        *,
+        filter: str | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int = 0,
+        select: str | None = None,
+    ) -> Fetched[list[Job]]:
+        """Jobs matching `filter`, paging by `$skip` past the 1,000 cap until a short page."""
+        if top is not None and top < 0:
+            raise ValueError("top must be >= 0")
+        jobs: list[Job] = []
+        seen: set[str] = set()
+        exchanges: list[Exchange] = []
+        offset = skip
+        while top is None or len(jobs) < top:
+            want = PAGE_SIZE if top is None else min(PAGE_SIZE, top - len(jobs))
+            query = odata.query_string(
+                {
+                    "$filter": filter,
+                    "$orderby": orderby,
+                    "$skip": offset or None,
+                    "$top": want,
+                    "$select": select,
+                }
+            )
+            resp = await self._call("GET", "Jobs()", query)
+            exchanges.extend(resp.exchanges)
+            page = _parse(odata.parse_jobs_body, resp)
+            for job in page:
+                # Skip-paging over a changing list can repeat a job: keep the first.
+                if job.id not in seen:
+                    seen.add(job.id)
+                    jobs.append(job)
+            offset += len(page)
+            if len(page) < want:
+                break
+        return Fetched(jobs, tuple(exchanges))
+
+    async def get_job(self, job_id: str, *, via: str = "key") -> Fetched[Job]:
+        """One job: `Jobs('id')`, or the REST sample's `Jobs()?$filter=Id eq '...'&$top=1`."""
+        job_id = odata.validate_job_id(job_id)
+        if via == "filter":
+            query = odata.query_string({"$filter": odata.compare("Id", "eq", job_id), "$top": 1})
+            resp = await self._call("GET", "Jobs()", query)
+            found = _parse(odata.parse_jobs_body, resp)
+            if not found:
+                raise NotFoundError(
+                    f"job {job_id} does not exist", status=200, exchange=resp.exchanges[-1]
+                )
+            return Fetched(found[0], tuple(resp.exchanges))
+        resp = await self._call("GET", odata.key_segment("Jobs", job_id))
+        return Fetched(_parse(odata.parse_job_body, resp), tuple(resp.exchanges))
+
+    async def get_tasks(self, job_id: str) -> Fetched[tuple[Task, ...]]:
+        job_id = odata.validate_job_id(job_id)
+        resp = await self._call("GET", odata.key_segment("Jobs", job_id) + "/Tasks")
+        return Fetched(_parse(odata.parse_tasks_body, resp), tuple(resp.exchanges))
+
+    async def get_job_with_tasks(self, job_id: str) -> Fetched[Job]:
+        job, tasks = await asyncio.gather(self.get_job(job_id), self.get_tasks(job_id))
+        return Fetched(job.value.with_tasks(tasks.value), job.exchanges + tasks.exchanges)
+
+    async def cancel_job(self, job_id: str) -> Fetched[None]:
+        """`CancelJob?jobid='...'`: 204. A job already final or canceling gives a clear error."""
+        job_id = odata.validate_job_id(job_id)
+        query = odata.query_string({"jobid": odata.string_literal(job_id)})
+        try:
+            resp = await self._call("GET", "CancelJob", query, idempotent=False)
+        except BadRequestError as exc:
+            raise JobAlreadyFinishedError(
+                f"job {job_id} cannot be canceled: it is already finished, failed, "
+                f"canceled or canceling (server: {exc.message})",
+                status=exc.status,
+                request_id=exc.request_id,
+                exchange=exc.exchange,
+            ) from None
+        return Fetched(None, tuple(resp.exchanges))
+
+    # ------------------------------------------------------------------ transport
+
+    async def _call(
+        self, method: str, path: str, query: str = "", *, idempotent: bool = True
+    ) -> _Response:
+        policy = self.retry
+        started = self._monotonic()
+        exchanges: list[Exchange] = []
+        redirects = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            url = self._root + path + (f"?{query}" if query else "")
+            try:
+                resp = await self._send_once(method, url, attempt)
+            except _TransportFailure as failure:
+                exchanges.append(failure.exchange)
+                retryable = idempotent or failure.before_send
+                delay = self._backoff(attempt, None)
+                if retryable and self._may_retry(attempt, started, delay):
+                    await self._sleep(delay)
+                    continue
+                raise TransportError(failure.message, exchange=failure.exchange) from None
+            exchanges.append(resp.exchanges[0])
+            resp.exchanges = exchanges
+            status = resp.status
+            if status == 301:
+                redirects += 1
+                self._rebase(resp, url, redirects)
+                attempt -= 1  # a redirect is not a failed attempt
+                continue
+            if 200 <= status < 300:
+                return resp
+            retry_on = _RETRY_GET if idempotent else _RETRY_ACTION
+            if status in retry_on:
+                retry_after = parse_retry_after(resp.headers.get("retry-after"))
+                delay = self._backoff(attempt, retry_after)
+                too_long = retry_after is not None and retry_after > policy.max_retry_after
+                if not too_long and self._may_retry(attempt, started, delay):
+                    await self._sleep(delay)
+                    continue
+                raise self._error(resp, retry_after=retry_after)
+            raise self._error(resp)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.retry.max_delay, self.retry.base_delay * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + 0.5 * self._jitter())
+
+    def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
+        if attempt >= self.retry.max_attempts:
+            return False
+        return self._monotonic() - started + delay <= self.retry.total_budget
+
+    def _rebase(self, resp: _Response, url: str, redirects: int) -> None:
+        location = resp.headers.get("location")
+        if not location or redirects > MAX_REDIRECTS:
+            raise RedirectError(
+                "301 without a Location" if not location else "too many redirects",
+                status=301,
+                exchange=resp.exchanges[-1],
+            )
+        target = urljoin(url, location)
+        relative = url[len(self._root) :]
+        if relative and target.endswith(relative):
+            new_root = target[: -len(relative)]
+        else:
+            path = urlsplit(target).path
+            cut = path.lower().rfind("/api/")
+            new_root = target if cut < 0 else target[: target.find(path) + cut + len("/api/")]
+        try:
+            new_root = check_endpoint(new_root.split("?", 1)[0])
+        except ValueError as exc:
+            raise RedirectError(
+                f"refusing redirect to {redact_url(target)}: {exc}",
+                status=301,
+                exchange=resp.exchanges[-1],
+            ) from None
+        self._root = new_root
+        if self.on_rebase is not None:
+            self.on_rebase(new_root)
+
+    async def _send_once(self, method: str, url: str, attempt: int) -> _Response:
+        headers = {
+            "x-ms-version": self.api_version,
+            "DataServiceVersion": "3.0",
+            "MaxDataServiceVersion": "3.0",
+            "Accept": ACCEPT[self.accept],
+            "Accept-Charset": "UTF-8",
+            "x-ms-client-request-id": str(uuid.uuid4()),
+        }
+        started_at = datetime.now(UTC)
+        t0 = time.perf_counter()
+        shown_url = redact_url(url)
+        sent = False
+        try:
+            request = self._http.build_request(method, url, headers=headers)
+            response = await self._http.send(request, stream=True)
+            sent = True
+            try:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        raise ProtocolError(
+                            f"response larger than {MAX_RESPONSE_BYTES // 2**20} MiB"
+                        )
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            latency = time.perf_counter() - t0
+            message = f"{_describe(exc)} ({method} {urlsplit(shown_url).netloc})"
+            before_send = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            exchange = Exchange(
+                method=method,
+                url=shown_url,
+                status=None,
+                headers=(),
+                body="",
+                body_truncated=False,
+                latency_s=latency,
+                started_at=started_at,
+                attempt=attempt,
+                error=message,
+            )
+            raise _TransportFailure(message, exchange, before_send and not sent) from None
+        latency = time.perf_counter() - t0
+        raw = b"".join(chunks)
+        charset = response.charset_encoding or "utf-8"
+        try:
+            text = raw.decode(charset, errors="replace")
+        except LookupError:
+            text = raw.decode("utf-8", errors="replace")
+        body, truncated = bounded_body(text)
+        shown = tuple(
+            (name, response.headers[name]) for name in SHOWN_HEADERS if name in response.headers
+        )
+        request_id = response.headers.get("request-id") or response.headers.get("x-ms-request-id")
+        exchange = Exchange(
+            method=method,
+            url=shown_url,
+            status=response.status_code,
+            headers=shown,
+            body=body,
+            body_truncated=truncated,
+            latency_s=latency,
+            started_at=started_at,
+            attempt=attempt,
+            request_id=request_id,
+        )
+        return _Response(response.status_code, response.headers, text, [exchange])
+
+    def _error(self, resp: _Response, *, retry_after: float | None = None) -> AmsError:
+        exchange = resp.exchanges[-1]
+        parsed = odata.parse_error_body(resp.body)
+        server = parsed.message if parsed and parsed.message else ""
+        status = resp.status
+        kw = {"status": status, "request_id": exchange.request_id, "exchange": exchange}
+        detail = f": {server}" if server else ""
+        if status == 400:
+            return BadRequestError(f"bad request{detail}" if server else "bad request", **kw)  # type: ignore[arg-type]
+        if status in (401, 403):
+            hint = (
+                " (for AMS v2 this usually means the identity lacks the Contributor or Owner "
+                "role, or the cloud, tenant or audience is wrong)"
+            )
+            word = "unauthorized" if status == 401 else "forbidden"
+            return AuthenticationError(f"{word}{detail}{hint}", **kw)  # type: ignore[arg-type]
+        if status == 404:
+            return NotFoundError(f"not found{detail}", **kw)  # type: ignore[arg-type]
+        if status in (429, 503):
+            wait = f"; retry after {retry_after:.0f}s" if retry_after is not None else ""
+            return ThrottledError(
+                f"service busy{detail or ' (throttled)'}{wait}",
+                retry_after=retry_after,
+                **kw,
+            )
+        if status >= 500:
+            return ServerError(f"server error{detail}", **kw)  # type: ignore[arg-type]
+        return ServiceError(f"unexpected HTTP {status}{detail}", **kw)  # type: ignore[arg-type]
+
+
+class _TransportFailure(Exception):
+    def __init__(self, message: str, exchange: Exchange, before_send: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exchange = exchange
+        self.before_send = before_send
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    kinds = [
+        (httpx.ConnectTimeout, "connection timed out"),
+        (httpx.ReadTimeout, "no response in time (read timeout)"),
+        (httpx.WriteTimeout, "write timed out"),
+        (httpx.PoolTimeout, "connection pool exhausted"),
+        (httpx.ConnectError, "could not connect"),
+        (httpx.RemoteProtocolError, "connection dropped by the server"),
+        (httpx.ReadError, "connection reset while reading"),
+        (httpx.WriteError, "connection reset while sending"),
+    ]
+    for kind, text in kinds:
+        if isinstance(exc, kind):
+            return text
+    return "network error"
+
+
+def _parse(parse: Callable[[str], R], resp: _Response) -> R:
+    try:
+        return parse(resp.body)
+    except ProtocolError as exc:
+        exchange = resp.exchanges[-1]
+        raise ProtocolError(
+            exc.message, status=resp.status, request_id=exchange.request_id, exchange=exchange
+        ) from None

@@ -1,0 +1,212 @@
+"""The AMS v2 job model: immutable jobs and tasks with their timing fields and derived values.
+
+States use the JobState numbering (0-6) for jobs *and* tasks, as the .NET SDK did and the 2020
+capture shows (ams-v2-rest.md, "Task.State conflict"). A number outside 0-6 is kept as an
+"unknown" state instead of failing: a newer service may add states, and a monitor must never
+lose a job over it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+#: The OData namespace of the AMS v2 entity types (shared with the emulator).
+NAMESPACE = "Microsoft.Cloud.Media.Vod.Rest.Data.Models"
+
+#: Job and task properties, in the order the service sent them (the seed capture).
+JOB_PROPERTIES = (
+    "Id",
+    "Name",
+    "Created",
+    "LastModified",
+    "EndTime",
+    "Priority",
+    "RunningDuration",
+    "StartTime",
+    "State",
+    "TemplateId",
+    "JobNotificationSubscriptions",
+)
+TASK_PROPERTIES = (
+    "Id",
+    "Configuration",
+    "EndTime",
+    "ErrorDetails",
+    "HistoricalEvents",
+    "MediaProcessorId",
+    "Name",
+    "PerfMessage",
+    "Priority",
+    "Progress",
+    "RunningDuration",
+    "StartTime",
+    "State",
+    "TaskBody",
+    "Options",
+    "EncryptionKeyId",
+    "EncryptionScheme",
+    "EncryptionVersion",
+    "InitializationVector",
+    "TaskNotificationSubscriptions",
+)
+
+
+class JobState(enum.IntEnum):
+    """Job (and task) state, numbered as on the wire. Unknown numbers become pseudo-members."""
+
+    QUEUED = 0
+    SCHEDULED = 1
+    PROCESSING = 2
+    FINISHED = 3
+    ERROR = 4
+    CANCELED = 5
+    CANCELING = 6
+
+    @classmethod
+    def _missing_(cls, value: object) -> JobState | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+    @property
+    def is_known(self) -> bool:
+        return 0 <= self.value <= 6
+
+    @property
+    def is_final(self) -> bool:
+        """Finished, Error and Canceled never change again (NET `JobData.IsFinalJobState`)."""
+        return self.value in (3, 4, 5)
+
+    @property
+    def is_active(self) -> bool:
+        """Queued, Scheduled, Processing and Canceling: states a monitor still watches."""
+        return self.value in (0, 1, 2, 6)
+
+    @property
+    def label(self) -> str:
+        if self.is_known:
+            return self.name.capitalize()
+        return f"Unknown({self.value})"
+
+
+#: Tasks use the job numbering (see the module docstring).
+TaskState = JobState
+
+ACTIVE_STATES: tuple[JobState, ...] = (
+    JobState.QUEUED,
+    JobState.SCHEDULED,
+    JobState.PROCESSING,
+    JobState.CANCELING,
+)
+FINAL_STATES: tuple[JobState, ...] = (JobState.FINISHED, JobState.ERROR, JobState.CANCELED)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalEvent:
+    code: str
+    message: str
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    name: str
+    state: JobState
+    progress: float
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    running_duration_ms: float = 0.0
+    priority: int = 0
+    media_processor_id: str = ""
+    configuration: str = ""
+    perf_message: str = ""
+    error_details: tuple[ErrorDetail, ...] = ()
+    historical_events: tuple[HistoricalEvent, ...] = ()
+
+    def duration(self, now: datetime | None = None) -> timedelta | None:
+        return _elapsed(self.start_time, self.end_time, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    name: str
+    state: JobState
+    created: datetime | None
+    last_modified: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    priority: int = 0
+    running_duration_ms: float = 0.0
+    template_id: str | None = None
+    #: None when the tasks were not fetched (a list query never returns them).
+    tasks: tuple[Task, ...] | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.state.is_final
+
+    @property
+    def queue_wait(self) -> timedelta | None:
+        """Time from Created to StartTime; None until the job starts."""
+        if self.created is None or self.start_time is None:
+            return None
+        return self.start_time - self.created
+
+    def elapsed(self, now: datetime | None = None) -> timedelta | None:
+        """Running time: EndTime (or now, while running) minus StartTime."""
+        return _elapsed(self.start_time, self.end_time, now)
+
+    @property
+    def progress(self) -> float | None:
+        """Mean task progress (0-100), 100 when Finished; None when the tasks are unknown."""
+        if self.state == JobState.FINISHED:
+            return 100.0
+        if not self.tasks:
+            if self.state in (JobState.QUEUED, JobState.SCHEDULED):
+                return 0.0
+            return None
+        return sum(t.progress for t in self.tasks) / len(self.tasks)
+
+    @property
+    def tasks_done(self) -> int | None:
+        if self.tasks is None:
+            return None
+        return sum(1 for t in self.tasks if t.state == JobState.FINISHED)
+
+    def with_tasks(self, tasks: tuple[Task, ...]) -> Job:
+        return _replace(self, tasks=tasks)
+
+    def merged(self, newer: Job) -> Job:
+        """`newer` (a fresher record of this job), keeping known tasks if it has none."""
+        if newer.tasks is None and self.tasks is not None:
+            return _replace(newer, tasks=self.tasks)
+        return newer
+
+
+def _replace(job: Job, **changes: Any) -> Job:
+    from dataclasses import replace
+
+    return replace(job, **changes)
+
+
+def _elapsed(
+    start: datetime | None, end: datetime | None, now: datetime | None
+) -> timedelta | None:
+    if start is None:
+        return None
+    stop = end or now or datetime.now(UTC)
+    return max(stop - start, timedelta(0))

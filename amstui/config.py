@@ -1,0 +1,376 @@
+"""Settings: a TOML file, `AMSTUI_*` environment variables and command-line flags.
+
+Files read, in order (the first that exists wins; there is no merging of files):
+1. the file named by `AMSTUI_CONFIG`, if set (it must exist);
+2. `platformdirs.user_config_path("amstui") / "config.toml"` (e.g. ~/.config/amstui/config.toml).
+
+Precedence for each value: flags, then `AMSTUI_*` variables, then the file, then defaults.
+
+    [defaults]
+    account = "prod"          # the account used when none is named
+    interval = 5.0            # seconds between refresh cycles
+    theme = "textual-dark"
+    readonly = false
+    max_in_flight = 8         # concurrent requests
+    requests_per_second = 0   # request budget; 0 = unlimited
+
+    [accounts.prod]
+    endpoint = "https://myaccount.restv2.westeurope.media.azure.net/api/"
+    api = "v2"
+    cloud = "public"          # public | usgov | china
+    tenant = "contoso.onmicrosoft.com"
+    credential = "default"    # default | cli | environment | managed-identity | device-code | none
+    client_id = ""            # managed identity / device code app id
+    x_ms_version = "2.19"
+    accept = "minimal"        # minimal | verbose
+
+A problem gives `ConfigError`, which names the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+APP_NAME = "amstui"
+CLOUDS = ("public", "usgov", "china")
+CREDENTIALS = ("default", "cli", "environment", "managed-identity", "device-code", "none")
+ACCEPTS = ("minimal", "verbose")
+API_VERSIONS = tuple(f"2.{n}" for n in range(20))
+
+
+class ConfigError(Exception):
+    """A bad setting: where it came from, which key, what is wrong."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    endpoint: str
+    api: str = "v2"
+    cloud: str = "public"
+    tenant: str | None = None
+    credential: str = "default"
+    client_id: str | None = None
+    x_ms_version: str = "2.19"
+    accept: str = "minimal"
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    account: str | None = None
+    interval: float = 5.0
+    theme: str = "textual-dark"
+    readonly: bool = False
+    max_in_flight: int = 8
+    requests_per_second: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path | None
+    defaults: Defaults = field(default_factory=Defaults)
+    accounts: Mapping[str, Account] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What flags (or variables) say; None means "not given"."""
+
+    account: str | None = None
+    endpoint: str | None = None
+    credential: str | None = None
+    cloud: str | None = None
+    tenant: str | None = None
+    client_id: str | None = None
+    x_ms_version: str | None = None
+    accept: str | None = None
+    interval: float | None = None
+    readonly: bool | None = None
+    theme: str | None = None
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    explicit = env.get("AMSTUI_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return True
+    return (
+        host.startswith("127.")
+        and all(p.isdigit() for p in host.split("."))
+        and host.count(".") == 3
+    )
+
+
+def check_endpoint(source: str, key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, key, "must be a non-empty URL string")
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(source, key, f"not an http(s) URL: {url!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            source, key, f"plain http:// is only allowed for loopback hosts (got {parts.hostname})"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(source, key, "must not contain a query string or fragment")
+    return url if url.endswith("/") else url + "/"
+
+
+def _choice(source: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(source, key, f"must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _opt_str(source: str, key: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(source, key, f"must be a string (got {type(value).__name__})")
+    return value
+
+
+def _interval(source: str, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(source, key, f"must be a number of seconds (got {value!r})")
+    number = float(value)
+    if not math.isfinite(number) or number < 0.5 or number > 3600:
+        raise ConfigError(source, key, f"must be between 0.5 and 3600 seconds (got {value!r})")
+    return number
+
+
+def _bool(source: str, key: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise ConfigError(source, key, f"must be true or false (got {value!r})")
+
+
+def _account(source: str, name: str, table: object) -> Account:
+    prefix = f"accounts.{name}"
+    if not isinstance(table, dict):
+        raise ConfigError(source, prefix, "must be a table")
+    known = {f.name for f in fields(Account)} - {"name"}
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                source, f"{prefix}.{key}", f"unknown key (known: {', '.join(sorted(known))})"
+            )
+    if "endpoint" not in table:
+        raise ConfigError(source, f"{prefix}.endpoint", "is required")
+    return Account(
+        name=name,
+        endpoint=check_endpoint(source, f"{prefix}.endpoint", table["endpoint"]),
+        api=_choice(source, f"{prefix}.api", table.get("api", "v2"), ("v2",)),
+        cloud=_choice(source, f"{prefix}.cloud", table.get("cloud", "public"), CLOUDS),
+        tenant=_opt_str(source, f"{prefix}.tenant", table.get("tenant")),
+        credential=_choice(
+            source, f"{prefix}.credential", table.get("credential", "default"), CREDENTIALS
+        ),
+        client_id=_opt_str(source, f"{prefix}.client_id", table.get("client_id")),
+        x_ms_version=_choice(
+            source, f"{prefix}.x_ms_version", str(table.get("x_ms_version", "2.19")), API_VERSIONS
+        ),
+        accept=_choice(source, f"{prefix}.accept", table.get("accept", "minimal"), ACCEPTS),
+    )
+
+
+def _defaults(source: str, table: object) -> Defaults:
+    if not isinstance(table, dict):
+        raise ConfigError(source, "defaults", "must be a table")
+    known = {f.name for f in fields(Defaults)}
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                source, f"defaults.{key}", f"unknown key (known: {', '.join(sorted(known))})"
+            )
+    d = Defaults()
+    if "account" in table:
+        d = replace(d, account=_opt_str(source, "defaults.account", table["account"]))
+    if "interval" in table:
+        d = replace(d, interval=_interval(source, "defaults.interval", table["interval"]))
+    if "theme" in table:
+        theme = _opt_str(source, "defaults.theme", table["theme"])
+        d = replace(d, theme=theme or d.theme)
+    if "readonly" in table:
+        d = replace(d, readonly=_bool(source, "defaults.readonly", table["readonly"]))
+    if "max_in_flight" in table:
+        value = table["max_in_flight"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+            raise ConfigError(
+                source, "defaults.max_in_flight", f"must be an integer 1-64 (got {value!r})"
+            )
+        d = replace(d, max_in_flight=value)
+    if "requests_per_second" in table:
+        value = table["requests_per_second"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1000:
+            raise ConfigError(
+                source, "defaults.requests_per_second", f"must be a number 0-1000 (got {value!r})"
+            )
+        d = replace(d, requests_per_second=float(value))
+    return d
+
+
+def parse_settings(text: str, source: str) -> Settings:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "(file)", f"not valid TOML: {exc}") from None
+    for key in data:
+        if key not in ("defaults", "accounts"):
+            raise ConfigError(
+                source, key, "unknown section (expected [defaults] or [accounts.NAME])"
+            )
+    defaults = _defaults(source, data.get("defaults", {}))
+    accounts_table = data.get("accounts", {})
+    if not isinstance(accounts_table, dict):
+        raise ConfigError(source, "accounts", "must be a table of [accounts.NAME] tables")
+    accounts = {name: _account(source, name, table) for name, table in accounts_table.items()}
+    if defaults.account and defaults.account not in accounts:
+        raise ConfigError(source, "defaults.account", f"names no [accounts.{defaults.account}]")
+    return Settings(path=Path(source), defaults=defaults, accounts=accounts)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    path = config_path(env)
+    if not path.exists():
+        if env.get("AMSTUI_CONFIG"):
+            raise ConfigError(str(path), "(file)", "AMSTUI_CONFIG names a file that does not exist")
+        return Settings(path=None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "(file)", f"cannot read: {exc}") from None
+    return parse_settings(text, str(path))
+
+
+def env_overrides(env: Mapping[str, str] | None = None) -> Overrides:
+    env = os.environ if env is None else env
+    source = "environment"
+
+    def get(name: str) -> str | None:
+        value = env.get(f"AMSTUI_{name}")
+        return value if value else None
+
+    interval = get("INTERVAL")
+    readonly = get("READONLY")
+    parsed_interval: float | None = None
+    if interval is not None:
+        try:
+            parsed_interval = _interval(source, "AMSTUI_INTERVAL", float(interval))
+        except ValueError:
+            raise ConfigError(source, "AMSTUI_INTERVAL", f"not a number: {interval!r}") from None
+    return Overrides(
+        account=get("ACCOUNT"),
+        endpoint=get("ENDPOINT"),
+        credential=get("CREDENTIAL"),
+        cloud=get("CLOUD"),
+        tenant=get("TENANT"),
+        client_id=get("CLIENT_ID"),
+        x_ms_version=get("X_MS_VERSION"),
+        accept=get("ACCEPT"),
+        interval=parsed_interval,
+        readonly=_bool(source, "AMSTUI_READONLY", readonly) if readonly is not None else None,
+        theme=get("THEME"),
+    )
+
+
+def merge_overrides(low: Overrides, high: Overrides) -> Overrides:
+    """`high` wins wherever it says something."""
+    values = {f.name: getattr(high, f.name) for f in fields(Overrides)}
+    return Overrides(**{k: (v if v is not None else getattr(low, k)) for k, v in values.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What a command runs with: one account (or none) and the effective defaults."""
+
+    account: Account | None
+    interval: float
+    readonly: bool
+    theme: str
+    max_in_flight: int
+    requests_per_second: float
+    settings: Settings
+
+
+def resolve(settings: Settings, wanted: Overrides) -> Resolved:
+    """Apply flags-and-variables `wanted` over `settings` and pick the account."""
+    source = "command line or environment"
+    account: Account | None = None
+    name = wanted.account or settings.defaults.account
+    if wanted.account and wanted.account not in settings.accounts:
+        known = ", ".join(sorted(settings.accounts)) or "none configured"
+        raise ConfigError(
+            str(settings.path or "config"),
+            f"accounts.{wanted.account}",
+            f"no such account ({known})",
+        )
+    if name:
+        account = settings.accounts[name]
+    elif len(settings.accounts) == 1 and not wanted.endpoint:
+        account = next(iter(settings.accounts.values()))
+    if wanted.endpoint:
+        endpoint = check_endpoint(source, "endpoint", wanted.endpoint)
+        account = replace(account, endpoint=endpoint) if account else Account("adhoc", endpoint)
+    if account is not None:
+        changes: dict[str, Any] = {}
+        if wanted.credential is not None:
+            changes["credential"] = _choice(source, "credential", wanted.credential, CREDENTIALS)
+        if wanted.cloud is not None:
+            changes["cloud"] = _choice(source, "cloud", wanted.cloud, CLOUDS)
+        if wanted.tenant is not None:
+            changes["tenant"] = wanted.tenant
+        if wanted.client_id is not None:
+            changes["client_id"] = wanted.client_id
+        if wanted.x_ms_version is not None:
+            changes["x_ms_version"] = _choice(
+                source, "x-ms-version", wanted.x_ms_version, API_VERSIONS
+            )
+        if wanted.accept is not None:
+            changes["accept"] = _choice(source, "accept", wanted.accept, ACCEPTS)
+        account = replace(account, **changes)
+    d = settings.defaults
+    return Resolved(
+        account=account,
+        interval=wanted.interval if wanted.interval is not None else d.interval,
+        readonly=wanted.readonly if wanted.readonly is not None else d.readonly,
+        theme=wanted.theme or d.theme,
+        max_in_flight=d.max_in_flight,
+        requests_per_second=d.requests_per_second,
+        settings=settings,
+    )
