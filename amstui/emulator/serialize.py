@@ -1,0 +1,213 @@
+"""JSON as AMS v2 wrote it: minimal metadata and verbose, with their date forms and wrappers.
+
+Minimal: `{"odata.metadata": "<root>$metadata#Jobs", "value": [...]}`, single entities with
+`#Jobs/@Element`, complex collections inline, dates as naive ISO with up to 3 fractional digits
+(`"2015-02-11T01:46:16.58"`). Verbose: `{"d": {"results": [...]}}` / `{"d": {...}}`, each entity
+with `__metadata` and `__deferred` navigation links, complex collections wrapped with a
+`Collection(...)` type, dates as `\\/Date(ms)\\/`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from amstui.ams.model import JOB_PROPERTIES, NAMESPACE, TASK_PROPERTIES
+from amstui.emulator.simulation import JobView, TaskView
+
+MINIMAL_CT = "application/json;odata=minimalmetadata;streaming=true;charset=utf-8"
+VERBOSE_CT = "application/json;odata=verbose;charset=utf-8"
+DATE_STYLES = ("auto", "naive", "iso", "msdate")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def format_date(moment: datetime | None, style: str) -> str | None:
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    if style == "msdate":
+        return f"/Date({int((moment - _EPOCH).total_seconds() * 1000)})/"
+    if style == "iso":
+        return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "0Z"
+    # .NET's round-trip form without a zone, trailing zeros of the fraction dropped.
+    text = moment.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return text.rstrip("0").rstrip(".")
+
+
+def dumps(payload: Any, escape_slashes: bool = False) -> str:
+    """Compact JSON; `escape_slashes` writes `/` as `\\/`, which turns `/Date(ms)/` into the
+    `\\/Date(ms)\\/` form of verbose AMS responses (the same JSON value either way)."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("/", "\\/") if escape_slashes else text
+
+
+def key_url(root: str, entity_set: str, key: str) -> str:
+    return f"{root}{entity_set}('{quote(key, safe='')}')"
+
+
+def job_dict(view: JobView, style: str) -> dict[str, Any]:
+    return {
+        "Id": view.id,
+        "Name": view.name,
+        "Created": format_date(view.created, style),
+        "LastModified": format_date(view.last_modified, style),
+        "EndTime": format_date(view.end_time, style),
+        "Priority": view.priority,
+        "RunningDuration": float(view.running_duration_ms),
+        "StartTime": format_date(view.start_time, style),
+        "State": int(view.state),
+        "TemplateId": view.template_id,
+        "JobNotificationSubscriptions": [],
+    }
+
+
+def task_dict(view: TaskView, style: str) -> dict[str, Any]:
+    sim = view.sim
+    return {
+        "Id": view.id,
+        "Configuration": sim.configuration,
+        "EndTime": format_date(view.end_time, style),
+        "ErrorDetails": [{"Code": c, "Message": m} for c, m in view.error_details],
+        "HistoricalEvents": [
+            {"Code": c, "Message": m, "TimeStamp": format_date(t, style)} for c, m, t in view.events
+        ],
+        "MediaProcessorId": sim.media_processor_id,
+        "Name": view.name,
+        "PerfMessage": "",
+        "Priority": sim.priority,
+        "Progress": float(view.progress),
+        "RunningDuration": float(view.running_duration_ms),
+        "StartTime": format_date(view.start_time, style),
+        "State": int(view.state),
+        "TaskBody": sim.task_body,
+        "Options": sim.options,
+        "EncryptionKeyId": None,
+        "EncryptionScheme": "None",
+        "EncryptionVersion": None,
+        "InitializationVector": None,
+        "TaskNotificationSubscriptions": [],
+    }
+
+
+_COMPLEX = {
+    "JobNotificationSubscriptions": "JobNotificationSubscription",
+    "ErrorDetails": "ErrorDetail",
+    "HistoricalEvents": "TaskHistoricalEvent",
+    "TaskNotificationSubscriptions": "TaskNotificationSubscription",
+}
+_NAVIGATION = {
+    "Jobs": ("Tasks", "InputMediaAssets", "OutputMediaAssets"),
+    "Tasks": ("OutputMediaAssets", "InputMediaAssets"),
+    "Assets": ("Locators", "ContentKeys", "Files", "ParentAssets"),
+}
+_TYPES = {"Jobs": "Job", "Tasks": "Task", "Assets": "Asset"}
+
+
+class Formatter:
+    """Writes entities for one response, in the negotiated format."""
+
+    def __init__(self, root: str, verbose: bool, date_style: str = "auto") -> None:
+        self.root = root
+        self.verbose = verbose
+        if date_style == "auto":
+            date_style = "msdate" if verbose else "naive"
+        self.date_style = date_style
+
+    def _dumps(self, payload: Any) -> str:
+        return dumps(payload, escape_slashes=self.date_style == "msdate")
+
+    @property
+    def content_type(self) -> str:
+        return VERBOSE_CT if self.verbose else MINIMAL_CT
+
+    def _verbose_entity(self, entity_set: str, props: dict[str, Any]) -> dict[str, Any]:
+        uri = key_url(self.root, entity_set, props.get("Id", ""))
+        out: dict[str, Any] = {
+            "__metadata": {"id": uri, "uri": uri, "type": f"{NAMESPACE}.{_TYPES[entity_set]}"}
+        }
+        if "Id" in props:
+            for nav in _NAVIGATION[entity_set]:
+                out[nav] = {"__deferred": {"uri": f"{uri}/{nav}"}}
+        for key, value in props.items():
+            if key in _COMPLEX:
+                value = {
+                    "__metadata": {"type": f"Collection({NAMESPACE}.{_COMPLEX[key]})"},
+                    "results": value,
+                }
+            out[key] = value
+        return out
+
+    def collection(self, entity_set: str, items: Iterable[dict[str, Any]]) -> str:
+        if self.verbose:
+            return self._dumps(
+                {"d": {"results": [self._verbose_entity(entity_set, i) for i in items]}}
+            )
+        return self._dumps(
+            {"odata.metadata": f"{self.root}$metadata#{entity_set}", "value": list(items)}
+        )
+
+    def entity(self, entity_set: str, props: dict[str, Any]) -> str:
+        if self.verbose:
+            return self._dumps({"d": self._verbose_entity(entity_set, props)})
+        return self._dumps(
+            {"odata.metadata": f"{self.root}$metadata#{entity_set}/@Element", **props}
+        )
+
+    def property(self, entity_set: str, name: str, value: Any, edm_type: str) -> str:
+        if self.verbose:
+            if name in _COMPLEX:
+                value = {
+                    "__metadata": {"type": f"Collection({NAMESPACE}.{_COMPLEX[name]})"},
+                    "results": value,
+                }
+            return self._dumps({"d": {name: value}})
+        return self._dumps({"odata.metadata": f"{self.root}$metadata#{edm_type}", "value": value})
+
+    def error(self, message: str) -> str:
+        key = "error" if self.verbose else "odata.error"
+        return self._dumps({key: {"code": "", "message": {"lang": "en-US", "value": message}}})
+
+    def job(self, view: JobView, select: Sequence[str] | None = None) -> dict[str, Any]:
+        return _select(job_dict(view, self.date_style), select)
+
+    def task(self, view: TaskView, select: Sequence[str] | None = None) -> dict[str, Any]:
+        return _select(task_dict(view, self.date_style), select)
+
+
+def _select(props: dict[str, Any], select: Sequence[str] | None) -> dict[str, Any]:
+    if not select:
+        return props
+    return {k: props[k] for k in select}
+
+
+EDM_TYPES = {
+    "Id": "Edm.String",
+    "Name": "Edm.String",
+    "Created": "Edm.DateTime",
+    "LastModified": "Edm.DateTime",
+    "EndTime": "Edm.DateTime",
+    "StartTime": "Edm.DateTime",
+    "Priority": "Edm.Int32",
+    "State": "Edm.Int32",
+    "Options": "Edm.Int32",
+    "RunningDuration": "Edm.Double",
+    "Progress": "Edm.Double",
+    "TemplateId": "Edm.String",
+    "Configuration": "Edm.String",
+    "MediaProcessorId": "Edm.String",
+    "PerfMessage": "Edm.String",
+    "TaskBody": "Edm.String",
+    "EncryptionKeyId": "Edm.String",
+    "EncryptionScheme": "Edm.String",
+    "EncryptionVersion": "Edm.String",
+    "InitializationVector": "Edm.String",
+    "JobNotificationSubscriptions": f"Collection({NAMESPACE}.JobNotificationSubscription)",
+    "ErrorDetails": f"Collection({NAMESPACE}.ErrorDetail)",
+    "HistoricalEvents": f"Collection({NAMESPACE}.TaskHistoricalEvent)",
+    "TaskNotificationSubscriptions": f"Collection({NAMESPACE}.TaskNotificationSubscription)",
+}
+assert set(JOB_PROPERTIES) <= set(EDM_TYPES) and set(TASK_PROPERTIES) <= set(EDM_TYPES)

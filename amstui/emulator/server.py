@@ -1,0 +1,70 @@
+"""Serving the emulator on a TCP port with uvicorn: in a background thread (tests, benchmarks,
+the demo's optional port) or in the foreground (`amstui emulator`)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from amstui.emulator.app import Emulator
+
+
+@dataclass
+class RunningServer:
+    emulator: Emulator
+    host: str
+    port: int
+    _server: object
+    _thread: threading.Thread
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The account root: http://127.0.0.1:PORT/api/."""
+        return f"{self.origin}{self.emulator.prefix}/api/"
+
+    def stop(self) -> None:
+        self._server.should_exit = True  # type: ignore[attr-defined]
+        self._thread.join(timeout=10)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """Start serving on `host:port` (0 = a free port) and return once it accepts connections."""
+    import uvicorn
+
+    sock = _bind(host, port)
+    actual_port = sock.getsockname()[1]
+    config = uvicorn.Config(emulator, log_level="error", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="amstui-emulator", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the emulator did not start on {host}:{actual_port}")
+        time.sleep(0.01)
+    return RunningServer(emulator, host, actual_port, server, thread)
+
+
+def serve_forever(emulator: Emulator, host: str, port: int) -> None:
+    import uvicorn
+
+    sock = _bind(host, port)
+    config = uvicorn.Config(emulator, log_level="warning", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

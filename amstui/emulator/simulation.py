@@ -1,0 +1,536 @@
+"""The emulated account: a seeded, deterministic population of encoding jobs and their lifecycle.
+
+Each job gets a timeline when it is created (queued, scheduled, the start and length of each
+task, whether and where it fails), so its state at any virtual time is a pure function of the
+timeline and the clock: nothing has to be stepped, and the same seed gives the same jobs.
+Processing concurrency is respected by assigning start times from a pool of processing slots.
+A cancel rewrites the timeline from the moment it was asked for.
+
+Lifecycle: Queued -> Scheduled -> Processing -> Finished | Error, or Canceling -> Canceled.
+Tasks run one after another; the job state is aggregated from its tasks (any failed task makes
+the job Error). LastModified stays at Created, as in the REST sample's capture.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from amstui.ams.model import JobState
+
+ERROR_CODES = (
+    (
+        "ErrorDownloadingInputAssetMalformedContent",
+        "The input asset could not be downloaded: the file is malformed.",
+    ),
+    (
+        "ErrorDownloadingInputAssetServiceFailure",
+        "The input asset could not be downloaded because of a service failure.",
+    ),
+    ("ErrorParsingConfiguration", "The task configuration could not be parsed."),
+    (
+        "ErrorExecutingTaskMalformedContent",
+        "The input has malformed content: the decoder reported a corrupt stream.",
+    ),
+    (
+        "ErrorExecutingTaskUnsupportedFormat",
+        "The input format is not supported by the media processor.",
+    ),
+    ("ErrorProcessingTask", "An error occurred while processing the task."),
+    ("ErrorUploadingOutputAsset", "The output asset could not be uploaded."),
+    ("TransientError", "A transient error occurred. Please resubmit the job."),
+)
+MEDIA_PROCESSORS = (
+    ("nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56", "Media Encoder Standard"),
+    ("nb:mpid:UUID:1b1da727-93ae-4e46-a8a1-268828765609", "Media Encoder Premium Workflow"),
+    ("nb:mpid:UUID:a2f9afe9-7146-4882-a5f7-da4a85e06a93", "Azure Media Indexer 2 Preview"),
+    ("nb:mpid:UUID:6b9c5d3a-2ee8-4c51-b2f6-9d7a2f8b5c11", "Azure Media Video Thumbnails"),
+)
+PRESETS = (
+    "H264 Multiple Bitrate 720p",
+    "H264 Multiple Bitrate 1080p",
+    "Adaptive Streaming",
+    "H264 Single Bitrate 720p",
+    "Content Adaptive Multiple Bitrate MP4",
+    "H264 Multiple Bitrate 4K",
+    "AAC Good Quality Audio",
+)
+TITLES = (
+    "BigBuckBunny",
+    "Sintel",
+    "TearsOfSteel",
+    "ElephantsDream",
+    "CosmosLaundromat",
+    "Spring",
+    "Agent327",
+    "CaminandesLlamigos",
+    "Glass Half",
+    "Hero",
+    "Coffee Run",
+    "Sprite Fright",
+)
+NAME_FORMS = (
+    "Encoding {title} into {preset}",
+    "Encoding {title} into H264 Adaptive Bitrate MP4 Set 720p",
+    "Thumbnails for {title}",
+    "Indexing {title}",
+    "{title} - {preset}",
+)
+TASK_BODY = (
+    '<?xml version="1.0" encoding="utf-16"?><taskBody><inputAsset>JobInputAsset(0)'
+    '</inputAsset><outputAsset assetCreationOptions="0" assetName="{name}">'
+    "JobOutputAsset({index})</outputAsset></taskBody>"
+)
+
+
+def _ms(moment: datetime) -> datetime:
+    """Truncate to milliseconds, as the service's store did."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass(slots=True)
+class SimTask:
+    id: str
+    name: str
+    media_processor_id: str
+    configuration: str
+    task_body: str
+    priority: int
+    duration: float  # seconds of processing if it runs to the end
+    fail_at: float | None = None  # fraction of duration where it fails
+    error_code: str = ""
+    error_message: str = ""
+    options: int = 0
+
+
+@dataclass(slots=True)
+class SimJob:
+    id: str
+    name: str
+    created: datetime
+    priority: int
+    tasks: list[SimTask]
+    scheduled_at: datetime
+    start_at: datetime
+    template_id: str | None = None
+    cancel_at: datetime | None = None
+    canceled_at: datetime | None = None
+    input_assets: list[str] = field(default_factory=list)
+    #: Filled once the job is final (final jobs never change).
+    final: JobView | None = None
+
+    @property
+    def processing_seconds(self) -> float:
+        total = 0.0
+        for task in self.tasks:
+            if task.fail_at is not None:
+                return total + task.duration * task.fail_at
+            total += task.duration
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    id: str
+    name: str
+    state: JobState
+    progress: float
+    start_time: datetime | None
+    end_time: datetime | None
+    running_duration_ms: float
+    error_details: tuple[tuple[str, str], ...]
+    events: tuple[tuple[str, str, datetime], ...]
+    sim: SimTask
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job as the service would answer at one moment."""
+
+    id: str
+    name: str
+    state: JobState
+    created: datetime
+    last_modified: datetime
+    start_time: datetime | None
+    end_time: datetime | None
+    priority: int
+    running_duration_ms: float
+    template_id: str | None
+    tasks: tuple[TaskView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    seed: int = 1
+    jobs: int = 200
+    #: Jobs not final at the start (the rest are history).
+    active: int = 20
+    #: Concurrent processing slots (how many jobs process at once).
+    concurrency: int = 8
+    error_rate: float = 0.08
+    #: New jobs per virtual minute (Poisson arrivals); 0 for none.
+    arrival_rate: float = 0.0
+    #: Jobs older than this many days are purged, as AMS did after 90 days.
+    purge_days: float = 90.0
+    history_days: float = 30.0
+    #: Typical task length in seconds (virtual).
+    task_seconds: float = 240.0
+
+
+class Simulation:
+    """The account's jobs; thread-safe (the server may run in another thread)."""
+
+    def __init__(self, config: SimConfig, start: datetime) -> None:
+        if config.jobs < 0 or config.jobs > 1_000_000:
+            raise ValueError("jobs must be between 0 and 1,000,000")
+        if not 0 <= config.error_rate <= 1:
+            raise ValueError("error_rate must be between 0 and 1")
+        if config.concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        self.config = config
+        self._rng = random.Random(config.seed)
+        self._arrivals = random.Random(config.seed * 7919 + 1)
+        self._lock = threading.RLock()
+        self.jobs: dict[str, SimJob] = {}
+        self.task_index: dict[str, str] = {}
+        self._slots: list[datetime] = []
+        self.start = _ms(start)
+        self._populate(self.start)
+        self._next_arrival: datetime | None = None
+        if config.arrival_rate > 0:
+            self._next_arrival = self._draw_arrival(self.start)
+
+    # ------------------------------------------------------------------ population
+
+    def _new_id(self, prefix: str) -> str:
+        return f"nb:{prefix}:UUID:{uuid.UUID(int=self._rng.getrandbits(128), version=4)}"
+
+    def _make_tasks(self, job_name: str, fail: bool) -> list[SimTask]:
+        rng = self._rng
+        count = rng.choice((1, 1, 1, 2, 2, 3))
+        tasks = []
+        for index in range(count):
+            mpid, mp_name = MEDIA_PROCESSORS[0] if index == 0 else rng.choice(MEDIA_PROCESSORS)
+            preset = rng.choice(PRESETS)
+            duration = max(5.0, rng.lognormvariate(0, 0.6) * self.config.task_seconds)
+            tasks.append(
+                SimTask(
+                    id=self._new_id("tid"),
+                    name=f"{mp_name} - {preset}" if index else f"Encoding task {preset}",
+                    media_processor_id=mpid,
+                    configuration=preset,
+                    task_body=TASK_BODY.format(name=f"{job_name[:40]} output", index=index),
+                    priority=0,
+                    duration=round(duration, 3),
+                )
+            )
+        if fail:
+            victim = rng.randrange(count)
+            code, message = rng.choice(ERROR_CODES)
+            tasks[victim].fail_at = round(rng.uniform(0.02, 0.95), 3)
+            tasks[victim].error_code = code
+            tasks[victim].error_message = message
+        return tasks
+
+    def _make_job(self, created: datetime, name: str | None = None) -> SimJob:
+        rng = self._rng
+        if name is None:
+            form = rng.choice(NAME_FORMS)
+            name = form.format(title=rng.choice(TITLES), preset=rng.choice(PRESETS))
+        fail = rng.random() < self.config.error_rate
+        tasks = self._make_tasks(name, fail)
+        created = _ms(created)
+        scheduled = _ms(created + timedelta(seconds=rng.uniform(0.5, 6)))
+        job = SimJob(
+            id=self._new_id("jid"),
+            name=name,
+            created=created,
+            priority=rng.choice((0, 0, 0, 0, 1, 2, 5)),
+            tasks=tasks,
+            scheduled_at=scheduled,
+            start_at=scheduled,
+            input_assets=[self._new_id("cid")],
+        )
+        return job
+
+    def _slot_start(self, ready: datetime, job: SimJob) -> datetime:
+        """The start time the slot pool gives a job ready at `ready`, and book the slot."""
+        if len(self._slots) < self.config.concurrency:
+            start = ready
+        else:
+            start = max(ready, heapq.heappop(self._slots))
+        start = _ms(start + timedelta(seconds=self._rng.uniform(1, 8)))
+        heapq.heappush(self._slots, start + timedelta(seconds=job.processing_seconds))
+        return start
+
+    def _add(self, job: SimJob) -> None:
+        self.jobs[job.id] = job
+        for task in job.tasks:
+            self.task_index[task.id] = job.id
+
+    def _populate(self, now: datetime) -> None:
+        cfg = self.config
+        active = min(cfg.active, cfg.jobs)
+        history = cfg.jobs - active
+        rng = self._rng
+        span = timedelta(days=cfg.history_days).total_seconds()
+        # History: created over the last `history_days`, all over by now.
+        offsets = sorted((rng.uniform(2 * 3600, span) for _ in range(history)), reverse=True)
+        for offset in offsets:
+            job = self._make_job(now - timedelta(seconds=offset))
+            job.start_at = _ms(job.scheduled_at + timedelta(seconds=rng.uniform(1, 120)))
+            if rng.random() < 0.03:  # a few were canceled by someone
+                job.cancel_at = _ms(job.start_at + timedelta(seconds=job.processing_seconds / 2))
+                job.canceled_at = _ms(job.cancel_at + timedelta(seconds=3))
+            self._add(job)
+        # Active jobs: created in the last minutes, the first ones already processing.
+        ages = sorted((rng.uniform(0, 600) for _ in range(active)), reverse=True)
+        processing = min(cfg.concurrency, active)
+        for index, age in enumerate(ages):
+            job = self._make_job(now - timedelta(seconds=age))
+            if index < processing:
+                # Already processing: started a while ago, part way through.
+                done = rng.uniform(0.05, 0.7) * job.processing_seconds
+                job.start_at = _ms(max(job.scheduled_at, now - timedelta(seconds=done)))
+                remaining = job.processing_seconds - (now - job.start_at).total_seconds()
+                heapq.heappush(self._slots, now + timedelta(seconds=max(remaining, 1.0)))
+            else:
+                job.start_at = self._slot_start(max(job.scheduled_at, now), job)
+            self._add(job)
+
+    def _draw_arrival(self, after: datetime) -> datetime:
+        rate_per_s = self.config.arrival_rate / 60.0
+        return after + timedelta(seconds=self._arrivals.expovariate(rate_per_s))
+
+    # ------------------------------------------------------------------ time
+
+    def advance_to(self, now: datetime) -> None:
+        """Create the jobs that arrived and purge the ones past retention, up to `now`."""
+        with self._lock:
+            while self._next_arrival is not None and self._next_arrival <= now:
+                self.create_job(self._next_arrival)
+                self._next_arrival = self._draw_arrival(self._next_arrival)
+            if self.config.purge_days > 0:
+                cutoff = now - timedelta(days=self.config.purge_days)
+                while self.jobs:
+                    first = next(iter(self.jobs.values()))
+                    if first.created >= cutoff:
+                        break
+                    self.remove(first.id)
+
+    def create_job(
+        self,
+        created: datetime,
+        name: str | None = None,
+        tasks: list[dict[str, str]] | None = None,
+        priority: int | None = None,
+    ) -> SimJob:
+        with self._lock:
+            job = self._make_job(created, name)
+            if tasks:
+                job.tasks = [
+                    SimTask(
+                        id=self._new_id("tid"),
+                        name=spec.get("Name") or f"Task {i + 1}",
+                        media_processor_id=spec["MediaProcessorId"],
+                        configuration=spec.get("Configuration", ""),
+                        task_body=spec["TaskBody"],
+                        priority=0,
+                        duration=t.duration,
+                        fail_at=t.fail_at,
+                        error_code=t.error_code,
+                        error_message=t.error_message,
+                    )
+                    for i, (spec, t) in enumerate(
+                        (spec, job.tasks[i % len(job.tasks)]) for i, spec in enumerate(tasks)
+                    )
+                ]
+            if priority is not None:
+                job.priority = priority
+            job.start_at = self._slot_start(job.scheduled_at, job)
+            self._add(job)
+            return job
+
+    def remove(self, job_id: str) -> bool:
+        with self._lock:
+            job = self.jobs.pop(job_id, None)
+            if job is None:
+                return False
+            for task in job.tasks:
+                self.task_index.pop(task.id, None)
+            return True
+
+    def cancel(self, job_id: str, now: datetime) -> JobState:
+        """Ask to cancel; returns the state the job was in (the caller rejects final ones)."""
+        with self._lock:
+            job = self.jobs[job_id]
+            state = self.view(job, now).state
+            if state.is_final or state == JobState.CANCELING:
+                return state
+            job.cancel_at = _ms(now)
+            delay = 2.0 if state == JobState.PROCESSING else 0.5
+            job.canceled_at = _ms(now + timedelta(seconds=delay))
+            return state
+
+    # ------------------------------------------------------------------ views
+
+    def view(self, job: SimJob, now: datetime) -> JobView:
+        if job.final is not None:
+            return job.final
+        result = _compute_view(job, now)
+        if result.state.is_final:
+            job.final = result
+        return result
+
+    def views(self, now: datetime) -> list[JobView]:
+        with self._lock:
+            return [self.view(job, now) for job in self.jobs.values()]
+
+    def find(self, job_id: str, now: datetime) -> JobView | None:
+        with self._lock:
+            job = self.jobs.get(job_id)
+            return None if job is None else self.view(job, now)
+
+    def find_task(self, task_id: str, now: datetime) -> TaskView | None:
+        with self._lock:
+            job_id = self.task_index.get(task_id)
+            if job_id is None:
+                return None
+            view = self.find(job_id, now)
+            if view is None:
+                return None
+            return next((t for t in view.tasks if t.id == task_id), None)
+
+
+def _compute_view(job: SimJob, now: datetime) -> JobView:
+    cancel_at = job.cancel_at if job.cancel_at is not None and job.cancel_at <= now else None
+    tasks: list[TaskView] = []
+    cursor = job.start_at
+    failed_at: datetime | None = None
+    job_start = job.start_at if now >= job.start_at else None
+    if cancel_at is not None and cancel_at < job.start_at:
+        job_start = None
+    for task in job.tasks:
+        t_start = cursor
+        length = task.duration * (task.fail_at if task.fail_at is not None else 1.0)
+        t_end = _ms(t_start + timedelta(seconds=length))
+        events: list[tuple[str, str, datetime]] = [
+            ("WaitingForFreeResources", "", job.created),
+        ]
+        state: JobState
+        progress = 0.0
+        start_time: datetime | None = None
+        end_time: datetime | None = None
+        errors: tuple[tuple[str, str], ...] = ()
+        stop = cancel_at
+        if failed_at is not None:
+            # An earlier task failed: this one never runs.
+            state, end_time = JobState.CANCELED, failed_at
+            events.append(("Canceled", "", failed_at))
+        elif stop is not None and stop <= t_start:
+            done_at = job.canceled_at or stop
+            state = JobState.CANCELED if now >= done_at else JobState.CANCELING
+            if state == JobState.CANCELED:
+                end_time = done_at
+                events.append(("Canceled", "", done_at))
+        elif now < job.scheduled_at:
+            state = JobState.QUEUED
+        elif now < t_start:
+            state = JobState.SCHEDULED
+            events.append(("Scheduled", "", job.scheduled_at))
+        else:
+            start_time = t_start
+            events.append(("Scheduled", "", job.scheduled_at))
+            events.append(("Processing", "", t_start))
+            if stop is not None and stop < t_end:
+                progress = round(100 * (stop - t_start).total_seconds() / task.duration, 2)
+                done_at = job.canceled_at or stop
+                if now >= done_at:
+                    state, end_time = JobState.CANCELED, done_at
+                    events.append(("Canceled", "", done_at))
+                else:
+                    state = JobState.CANCELING
+            elif now < t_end:
+                state = JobState.PROCESSING
+                progress = round(100 * (now - t_start).total_seconds() / task.duration, 2)
+            elif task.fail_at is not None:
+                state, end_time = JobState.ERROR, t_end
+                progress = round(100 * task.fail_at, 2)
+                errors = ((task.error_code, task.error_message),)
+                events.append(("Error", task.error_message, t_end))
+                failed_at = t_end
+            else:
+                state, end_time, progress = JobState.FINISHED, t_end, 100.0
+                events.append(("Finished", "", t_end))
+                billing = {
+                    "MediaProcessor": task.media_processor_id,
+                    "Minutes": round(task.duration / 60, 2),
+                }
+                events.append(("TaskBillingInformationAdded", json.dumps(billing), t_end))
+        duration_ms = 0.0
+        if start_time is not None and end_time is not None:
+            duration_ms = float(round((end_time - start_time).total_seconds() * 1000))
+        tasks.append(
+            TaskView(
+                id=task.id,
+                name=task.name,
+                state=state,
+                progress=min(max(progress, 0.0), 100.0),
+                start_time=start_time,
+                end_time=end_time,
+                running_duration_ms=duration_ms,
+                error_details=errors,
+                events=tuple(events),
+                sim=task,
+                job_id=job.id,
+            )
+        )
+        cursor = t_end
+    state = _aggregate(tuple(t.state for t in tasks), cancel_at is not None)
+    end: datetime | None = None
+    if state.is_final:
+        ends = [t.end_time for t in tasks if t.end_time is not None]
+        end = max(ends) if ends else (job.canceled_at or now)
+    running = 0.0
+    if state.is_final and job_start is not None and end is not None:
+        running = float(round((end - job_start).total_seconds() * 1000))
+    return JobView(
+        id=job.id,
+        name=job.name,
+        state=state,
+        created=job.created,
+        last_modified=job.created,
+        start_time=job_start,
+        end_time=end,
+        priority=job.priority,
+        running_duration_ms=running,
+        template_id=job.template_id,
+        tasks=tuple(tasks),
+    )
+
+
+def _aggregate(states: tuple[JobState, ...], cancel_requested: bool) -> JobState:
+    if JobState.ERROR in states:
+        return JobState.ERROR
+    if cancel_requested:
+        if JobState.CANCELING in states or JobState.PROCESSING in states:
+            return JobState.CANCELING
+        if all(s.is_final for s in states):
+            return JobState.CANCELED if JobState.CANCELED in states else JobState.FINISHED
+        return JobState.CANCELING
+    if all(s == JobState.FINISHED for s in states):
+        return JobState.FINISHED
+    if JobState.PROCESSING in states:
+        return JobState.PROCESSING
+    if any(s == JobState.FINISHED for s in states):
+        return JobState.PROCESSING  # between two tasks
+    if JobState.SCHEDULED in states:
+        return JobState.SCHEDULED
+    return JobState.QUEUED
