@@ -108,10 +108,15 @@ class BearerTokenAuth(httpx.Auth):
         self._token: TokenInfo | None = None
         self._last_attempt = float("-inf")
         self._lock: asyncio.Lock | None = None
+        self._issued: list[str] = []
         self.fetch_count = 0
 
     def __repr__(self) -> str:
         return f"BearerTokenAuth(scope={self._scope!r})"
+
+    def known_tokens(self) -> tuple[str, ...]:
+        """The tokens handed out lately, so that text echoing them can be scrubbed."""
+        return tuple(self._issued)
 
     def _state(self) -> str:
         if self._token is None:
@@ -136,6 +141,7 @@ class BearerTokenAuth(httpx.Auth):
         if not isinstance(token, str) or not token or not isinstance(expires_on, int | float):
             raise AuthenticationError("the credential returned no usable token")
         refresh_on = getattr(raw, "refresh_on", None)
+        self._issued = [*self._issued[-3:], token]
         return TokenInfo(
             token, int(expires_on), int(refresh_on) if isinstance(refresh_on, int) else None
         )

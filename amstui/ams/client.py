@@ -45,7 +45,14 @@ from amstui.ams.errors import (
     ThrottledError,
     TransportError,
 )
-from amstui.ams.exchange import SHOWN_HEADERS, Exchange, bounded_body, redact_url
+from amstui.ams.exchange import (
+    REDACTED,
+    SHOWN_HEADERS,
+    Exchange,
+    bounded_body,
+    redact_text,
+    redact_url,
+)
 from amstui.ams.model import Job, Task
 
 ACCEPT = {
@@ -135,6 +142,7 @@ class AmsV2Client:
         self._sleep = sleep
         self._jitter = jitter
         self._monotonic = monotonic
+        self._auth = auth
         self._http = httpx.AsyncClient(
             auth=auth,
             transport=transport,
@@ -214,7 +222,7 @@ class AmsV2Client:
             )
             resp = await self._call("GET", "Jobs()", query)
             exchanges.extend(resp.exchanges)
-            page = _parse(odata.parse_jobs_body, resp)
+            page = self._parse(odata.parse_jobs_body, resp)
             for job in page:
                 # Skip-paging over a changing list can repeat a job: keep the first.
                 if job.id not in seen:
@@ -231,19 +239,19 @@ class AmsV2Client:
         if via == "filter":
             query = odata.query_string({"$filter": odata.compare("Id", "eq", job_id), "$top": 1})
             resp = await self._call("GET", "Jobs()", query)
-            found = _parse(odata.parse_jobs_body, resp)
+            found = self._parse(odata.parse_jobs_body, resp)
             if not found:
                 raise NotFoundError(
                     f"job {job_id} does not exist", status=200, exchange=resp.exchanges[-1]
                 )
             return Fetched(found[0], tuple(resp.exchanges))
         resp = await self._call("GET", odata.key_segment("Jobs", job_id))
-        return Fetched(_parse(odata.parse_job_body, resp), tuple(resp.exchanges))
+        return Fetched(self._parse(odata.parse_job_body, resp), tuple(resp.exchanges))
 
     async def get_tasks(self, job_id: str) -> Fetched[tuple[Task, ...]]:
         job_id = odata.validate_job_id(job_id)
         resp = await self._call("GET", odata.key_segment("Jobs", job_id) + "/Tasks")
-        return Fetched(_parse(odata.parse_tasks_body, resp), tuple(resp.exchanges))
+        return Fetched(self._parse(odata.parse_tasks_body, resp), tuple(resp.exchanges))
 
     async def get_job_with_tasks(self, job_id: str) -> Fetched[Job]:
         job, tasks = await asyncio.gather(self.get_job(job_id), self.get_tasks(job_id))
@@ -266,6 +274,28 @@ class AmsV2Client:
         return Fetched(None, tuple(resp.exchanges))
 
     # ------------------------------------------------------------------ transport
+
+    def _parse(self, parse: Callable[[str], R], resp: _Response) -> R:
+        try:
+            return parse(resp.body)
+        except ProtocolError as exc:
+            exchange = resp.exchanges[-1]
+            raise ProtocolError(
+                self._scrub(exc.message),
+                status=resp.status,
+                request_id=exchange.request_id,
+                exchange=exchange,
+            ) from None
+
+    def _scrub(self, text: str) -> str:
+        """Text with bearer tokens removed, including ones a server echoed back verbatim."""
+        text = redact_text(text)
+        known = getattr(self._auth, "known_tokens", None)
+        if callable(known):
+            for token in known():
+                if token and token in text:
+                    text = text.replace(token, REDACTED)
+        return text
 
     async def _call(
         self, method: str, path: str, query: str = "", *, idempotent: bool = True
@@ -401,11 +431,14 @@ class AmsV2Client:
             text = raw.decode(charset, errors="replace")
         except LookupError:
             text = raw.decode("utf-8", errors="replace")
-        body, truncated = bounded_body(text)
+        body, truncated = bounded_body(self._scrub(text))
         shown = tuple(
-            (name, response.headers[name]) for name in SHOWN_HEADERS if name in response.headers
+            (name, self._scrub(response.headers[name]))
+            for name in SHOWN_HEADERS
+            if name in response.headers
         )
         request_id = response.headers.get("request-id") or response.headers.get("x-ms-request-id")
+        request_id = self._scrub(request_id) if request_id else None
         exchange = Exchange(
             method=method,
             url=shown_url,
@@ -423,7 +456,7 @@ class AmsV2Client:
     def _error(self, resp: _Response, *, retry_after: float | None = None) -> AmsError:
         exchange = resp.exchanges[-1]
         parsed = odata.parse_error_body(resp.body)
-        server = parsed.message if parsed and parsed.message else ""
+        server = self._scrub(parsed.message) if parsed and parsed.message else ""
         status = resp.status
         kw = {"status": status, "request_id": exchange.request_id, "exchange": exchange}
         detail = f": {server}" if server else ""
@@ -473,13 +506,3 @@ def _describe(exc: httpx.TransportError) -> str:
         if isinstance(exc, kind):
             return text
     return "network error"
-
-
-def _parse(parse: Callable[[str], R], resp: _Response) -> R:
-    try:
-        return parse(resp.body)
-    except ProtocolError as exc:
-        exchange = resp.exchanges[-1]
-        raise ProtocolError(
-            exc.message, status=resp.status, request_id=exchange.request_id, exchange=exchange
-        ) from None

@@ -333,9 +333,27 @@ def compare(name: str, op: str, value: object) -> str:
     return f"{prop(name)} {op} {literal(value)}"
 
 
+def _is_grouped(clause: str) -> bool:
+    """True when the whole clause is one parenthesised group."""
+    if not (clause.startswith("(") and clause.endswith(")")):
+        return False
+    depth = 0
+    quoted = False
+    for index, char in enumerate(clause):
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0 and index != len(clause) - 1:
+                return False
+    return True
+
+
 def all_of(*clauses: str) -> str:
     parts = [c for c in clauses if c]
-    return " and ".join(f"({c})" if " or " in c else c for c in parts)
+    return " and ".join(f"({c})" if " or " in c and not _is_grouped(c) else c for c in parts)
 
 
 def any_of(*clauses: str) -> str:

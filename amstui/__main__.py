@@ -1,0 +1,5 @@
+"""`python -m amstui`."""
+
+from amstui.cli import main
+
+raise SystemExit(main())

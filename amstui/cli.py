@@ -1,0 +1,170 @@
+"""The `amstui` command: the monitor (default), the emulator, and the headless commands.
+
+Heavy modules (Textual, httpx, azure-identity, uvicorn) are imported inside the commands that
+need them, so `amstui --version` and argument errors stay fast. Every failure a user can cause
+ends as one line on stderr and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from amstui import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    d = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("connection")
+    group.add_argument("--account", metavar="NAME", default=d, help="account from the config")
+    group.add_argument("--endpoint", metavar="URL", default=d, help="account REST root URL")
+    group.add_argument(
+        "--credential",
+        metavar="KIND",
+        default=d,
+        choices=("default", "cli", "environment", "managed-identity", "device-code", "none"),
+        help="default | cli | environment | managed-identity | device-code | none",
+    )
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the built-in emulator with a lively demo account",
+    )
+    group.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS if suppress else False
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="amstui",
+        description="A keyboard-first terminal monitor for Azure Media Services encoding jobs.",
+    )
+    parser.add_argument("--version", action="version", version=f"amstui {__version__}")
+    _connection_options(parser, suppress=False)
+    parser.add_argument("--interval", type=_seconds, metavar="S", help="refresh interval")
+    parser.add_argument("--readonly", action="store_true", default=None, help="no cancel")
+    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.add_argument("--bell", action="store_true", help="ring the bell when a job ends")
+    parser.add_argument("--fps", type=int, metavar="N", help="max frames per second (slow links)")
+    parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    emu = sub.add_parser(
+        "emulator",
+        help="serve the AMS v2 emulator on a port",
+        description="Serve the AMS v2 REST emulator (see README: Emulator).",
+    )
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8700)
+    emu.add_argument("--jobs", type=int, default=500, help="jobs in the account (<= 1,000,000)")
+    emu.add_argument("--active", type=int, default=40, help="jobs not final at the start")
+    emu.add_argument("--concurrency", type=int, default=8, help="jobs processing at once")
+    emu.add_argument("--seed", type=int, default=1)
+    emu.add_argument("--speed", type=float, default=1.0, help="virtual seconds per second")
+    emu.add_argument("--error-rate", type=float, default=0.08)
+    emu.add_argument("--arrival-rate", type=float, default=2.0, help="new jobs per minute")
+    emu.add_argument("--purge-days", type=float, default=90.0)
+    emu.add_argument("--dates", choices=("auto", "naive", "iso", "msdate"), default="auto")
+    emu.add_argument("--faults", default="", metavar="SPEC", help="e.g. 503=3,latency=0.2")
+    emu.add_argument("--legacy-redirect", action="store_true", help="301 from localhost")
+    emu.add_argument("--token", default=None, help="accept only this bearer token")
+    return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.5 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0.5 and 3600 seconds")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "emulator":
+            return run_emulator(args)
+        from amstui.launch import run_monitor
+
+        return run_monitor(args)
+    except CliError as exc:
+        print(f"amstui: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    from amstui.emulator.app import Emulator, EmulatorConfig
+    from amstui.emulator.faults import FaultSpecError
+    from amstui.emulator.server import serve_forever
+    from amstui.emulator.simulation import SimConfig
+
+    if not 0 <= args.jobs <= 1_000_000:
+        raise CliError("--jobs must be between 0 and 1,000,000", EXIT_USAGE)
+    if args.speed < 0 or not 0 <= args.error_rate <= 1 or args.concurrency < 1:
+        raise CliError("--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", EXIT_USAGE)
+    try:
+        emulator = Emulator(
+            EmulatorConfig(
+                sim=SimConfig(
+                    seed=args.seed,
+                    jobs=args.jobs,
+                    active=min(args.active, args.jobs),
+                    concurrency=args.concurrency,
+                    error_rate=args.error_rate,
+                    arrival_rate=max(args.arrival_rate, 0.0),
+                    purge_days=args.purge_days,
+                ),
+                speed=args.speed,
+                token=args.token,
+                legacy_redirect=args.legacy_redirect,
+                date_style=args.dates,
+                faults=args.faults,
+            )
+        )
+    except (FaultSpecError, ValueError) as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    host = args.host
+    loopback = host in ("127.0.0.1", "::1", "localhost")
+    origin = f"http://{'[' + host + ']' if ':' in host else host}:{args.port}"
+    if not loopback:
+        print(f"warning: serving on {host}, reachable from other machines", file=sys.stderr)
+    print(f"AMS v2 emulator: {len(emulator.sim.jobs)} jobs, seed {args.seed}, speed {args.speed}x")
+    print(f"account root:    {origin}/api/")
+    if args.legacy_redirect:
+        print(f"global root:     http://localhost:{args.port}/api/  (answers 301)")
+    print(f"admin:           {origin}/_emulator/")
+    cred = "none" if args.token is None else "none  # (--token set: send it as the bearer)"
+    print(f"try:             amstui --endpoint {origin}/api/ --credential {cred}")
+    sys.stdout.flush()
+    try:
+        serve_forever(emulator, host, args.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

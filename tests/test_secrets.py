@@ -1,0 +1,84 @@
+"""A canary token must never appear in exchange records, log output or exception text."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+
+from amstui import logfile
+from amstui.ams.auth import BearerTokenAuth
+from amstui.ams.client import AmsV2Client
+from amstui.ams.errors import AmsError
+from amstui.ams.exchange import redact_text, redact_url
+from tests.conftest import FakeCredential
+
+CANARY = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJjYW5hcnkiOiJ0cnVlIn0.Q0FOQVJZLXNpZ25hdHVyZQ"
+JOB_ID = "nb:jid:UUID:f3c43f94-327f-2347-90bb-3bf79f8559f1"
+
+
+def test_redaction_helpers() -> None:
+    assert CANARY not in redact_text(f"Authorization: Bearer {CANARY}")
+    assert CANARY not in redact_text(f"token was {CANARY} here")
+    url = f"https://x.blob.core.windows.net/a?sv=2020&sig={CANARY}&se=2030"
+    assert CANARY not in redact_url(url) and "sv=2020" in redact_url(url)
+    assert redact_url("https://x/api/Jobs()?$top=1") == "https://x/api/Jobs()?$top=1"
+
+
+@pytest.mark.parametrize("status", [200, 401, 404, 500, 503])
+async def test_canary_never_leaks(
+    status: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logfile.configure(tmp_path / "amstui.log", level=logging.DEBUG)
+    assert log is not None
+    for name in ("httpx", "httpcore", "azure"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # A hostile server echoing the token back in its body and headers.
+        auth = request.headers["Authorization"]
+        body = {"odata.error": {"code": "", "message": {"lang": "en-US", "value": f"bad {auth}"}}}
+        if status == 200:
+            body = {"value": [], "echo": auth}  # type: ignore[dict-item]
+        return httpx.Response(status, json=body, headers={"request-id": auth, "Location": auth})
+
+    client = AmsV2Client(
+        "https://acct.restv2.westus.media.azure.net/api/",
+        auth=BearerTokenAuth(FakeCredential(CANARY), "s"),
+        transport=httpx.MockTransport(handler),
+        sleep=_no_sleep,
+    )
+    texts: list[str] = [repr(client)]
+    try:
+        result = await client.get_job(JOB_ID, via="filter")
+        exchanges = result.exchanges
+    except AmsError as exc:
+        texts += [str(exc), repr(exc), exc.message]
+        exchanges = (exc.exchange,) if exc.exchange else ()
+    for ex in exchanges:
+        assert ex is not None
+        texts += [ex.url, repr(ex.headers), ex.request_line]
+        # The raw body is kept as received (it is the server's text), but the exchange never
+        # holds the Authorization header.
+        assert not any(k == "authorization" for k, _ in ex.headers)
+    logging.getLogger("amstui").warning("request failed with token Bearer %s", CANARY)
+    for handler_ in logging.getLogger("amstui").handlers:
+        handler_.flush()
+    texts.append(log.read_text(encoding="utf-8"))
+    texts.append(caplog.text)
+    for text in texts:
+        assert CANARY not in text, text[:500]
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def test_logs_never_reach_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    logfile.configure(tmp_path / "x.log")
+    logging.getLogger("azure.identity").warning("DefaultAzureCredential failed")
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    assert "DefaultAzureCredential failed" in (tmp_path / "x.log").read_text()
