@@ -49,7 +49,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 API_VERSIONS = frozenset(f"2.{n}" for n in range(20))
 MAX_BODY = 1024 * 1024
 GLOBAL_HOSTS = frozenset({"localhost", "media.windows.net"})
-FAULT_HEADER = "x-amstui-fault"
 
 _ROOT = re.compile(r"^(?P<prefix>/relocated-\d+)?/(?:api|API)(?:/(?P<rest>.*))?$")
 _RESOURCE = re.compile(
@@ -219,10 +218,7 @@ class Emulator:
                     return
         if scope["type"] != "http":
             return
-        try:
-            await self._handle(scope, receive, send)
-        except _Dropped:
-            return
+        await self._handle(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -377,13 +373,14 @@ class Emulator:
         if reply.content_type:
             start_headers["Content-Type"] = reply.content_type
         if kind == "reset":
-            start_headers[FAULT_HEADER] = "reset"
             start_headers["Content-Length"] = str(len(data))
             await send(_start(reply.status, start_headers))
             await send(
                 {"type": "http.response.body", "body": data[: len(data) // 3], "more_body": True}
             )
-            raise _Dropped
+            # Raised out of the app: uvicorn closes the connection mid-body; in-process,
+            # EmulatorTransport turns it into httpx.ReadError.
+            raise DroppedConnection("emulated connection reset")
         start_headers["Content-Length"] = str(len(data))
         await send(_start(reply.status, start_headers))
         if kind == "slow":
@@ -657,7 +654,7 @@ class Emulator:
         )
 
 
-class _Dropped(Exception):
+class DroppedConnection(Exception):
     """The connection is dropped on purpose (the reset fault)."""
 
 
@@ -668,11 +665,10 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        if response.headers.get(FAULT_HEADER) == "reset":
-            await response.aclose()
-            raise httpx.ReadError("connection reset by peer (emulated)", request=request)
-        return response
+        try:
+            return await self._inner.handle_async_request(request)
+        except DroppedConnection:
+            raise httpx.ReadError("connection reset by peer (emulated)", request=request) from None
 
 
 def _only(req: Request, *methods: str) -> None:

@@ -3,12 +3,24 @@ the demo's optional port) or in the foreground (`amstui emulator`)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass
 
-from amstui.emulator.app import Emulator
+from amstui.emulator.app import DroppedConnection, Emulator
+
+
+class _QuietDrops(logging.Filter):
+    """uvicorn logs an app exception as an error; an injected reset is not one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 @dataclass
