@@ -131,6 +131,8 @@ class AmsV2Client:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        timer: Callable[[], float] = time.perf_counter,
+        wallclock: Callable[[], datetime] | None = None,
         user_agent: str = "amstui",
     ) -> None:
         if accept not in ACCEPT:
@@ -142,6 +144,10 @@ class AmsV2Client:
         self._sleep = sleep
         self._jitter = jitter
         self._monotonic = monotonic
+        # Injectable so that screenshots and snapshot tests show stable latencies and times.
+        self._timer = timer
+        self._wallclock = wallclock or (lambda: datetime.now(UTC))
+        self.request_count = 0
         self._auth = auth
         self._http = httpx.AsyncClient(
             auth=auth,
@@ -387,8 +393,9 @@ class AmsV2Client:
             "Accept-Charset": "UTF-8",
             "x-ms-client-request-id": str(uuid.uuid4()),
         }
-        started_at = datetime.now(UTC)
-        t0 = time.perf_counter()
+        started_at = self._wallclock()
+        self.request_count += 1
+        t0 = self._timer()
         shown_url = redact_url(url)
         sent = False
         try:
@@ -408,7 +415,7 @@ class AmsV2Client:
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            latency = time.perf_counter() - t0
+            latency = self._timer() - t0
             message = f"{_describe(exc)} ({method} {urlsplit(shown_url).netloc})"
             before_send = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             exchange = Exchange(
@@ -424,7 +431,7 @@ class AmsV2Client:
                 error=message,
             )
             raise _TransportFailure(message, exchange, before_send and not sent) from None
-        latency = time.perf_counter() - t0
+        latency = self._timer() - t0
         raw = b"".join(chunks)
         charset = response.charset_encoding or "utf-8"
         try:

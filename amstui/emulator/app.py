@@ -179,6 +179,20 @@ class Emulator:
         self.expired_tokens: set[str] = set()
         self.prefix = ""
         self.relocations = 0
+        self._id_counts: dict[str, int] = {}
+        self._id_epoch = 0
+        self._id_namespace = uuid.UUID(int=self.config.sim.seed % (1 << 128))
+
+    def _request_id(self, method: str, path: str, query: str) -> str:
+        """Deterministic per (seed, request, repetition): stable screenshots and logs, unique
+        ids, whatever order concurrent requests arrive in."""
+        key = f"{method} {path}?{query}"
+        count = self._id_counts.get(key, 0) + 1
+        self._id_counts[key] = count
+        if len(self._id_counts) > 100_000:
+            self._id_counts.clear()
+            self._id_epoch += 1
+        return str(uuid.uuid5(self._id_namespace, f"{key}#{count}#{self._id_epoch}"))
 
     # ------------------------------------------------------------------ in-process use
 
@@ -229,7 +243,7 @@ class Emulator:
         for key, value in parse_qsl(raw_query, keep_blank_values=True):
             query.setdefault(key, value)
         body = await _read_body(receive)
-        request_id = str(uuid.uuid4())
+        request_id = self._request_id(method, path, raw_query)
         base_headers = {
             "request-id": request_id,
             "x-ms-request-id": request_id,
