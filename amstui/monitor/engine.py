@@ -1,0 +1,367 @@
+"""The refresh engine: what to fetch each cycle, in which order, within which budget.
+
+One cycle (see the cost model in DESIGN.md):
+1. discovery: one list query (paged by 1,000) for every job that is not final plus every job
+   created since the newest one seen; the first cycle lists the whole scope;
+2. per-job refreshes where the list is not enough:
+   - the tasks of each Processing job (progress lives only on tasks; AMS v2 has no $expand),
+   - the final record of each job that was active and left the discovery result (it finished,
+     failed, was canceled, or vanished: 404 marks it gone),
+   - the selected job's own record (its raw response feeds the detail pane);
+   final jobs are never polled again;
+3. per-job refreshes go through the host's runner (the TUI: a Textual worker per job, exclusive
+   in its group, so the latest refresh of a job wins; headless: plain asyncio), at most
+   `max_in_flight` at once and, with a request budget, selected job first, then visible rows;
+4. 429/503 that outlast the client's retries back the whole engine off (Retry-After honoured).
+
+So a cycle costs about ceil(L/1000) + P + T + 1 requests instead of the naive 2N.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from amstui.ams.backend import Fetched, JobQuery, JobsBackend
+from amstui.ams.errors import (
+    AmsError,
+    AuthenticationError,
+    NotFoundError,
+    ProtocolError,
+    ThrottledError,
+    TransportError,
+)
+from amstui.ams.model import ACTIVE_STATES, JobState
+from amstui.monitor.store import JobStore
+
+log = logging.getLogger("amstui.monitor")
+
+Runner = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], Awaitable[None]]
+#: Jobs created this long before the newest one seen are still asked for (clock skew between
+#: the service's writers, and jobs committed out of order).
+DISCOVERY_OVERLAP = timedelta(seconds=60)
+
+
+async def run_directly(job_id: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    await work()
+
+
+@dataclass(slots=True)
+class EngineStatus:
+    state: str = "connecting"  # connecting | live | degraded | offline | auth
+    reason: str = ""
+    last_good: datetime | None = None
+    backoff_until: float | None = None
+    paused: bool = False
+    cycles: int = 0
+
+
+@dataclass(slots=True)
+class CycleReport:
+    listed: int = 0
+    discovery_requests: int = 0
+    processing: int = 0
+    finalized: int = 0
+    selected: int = 0
+    requests: int = 0
+    deferred: int = 0
+    skipped: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` request starts per second (0 = unlimited)."""
+
+    def __init__(self, rate: float, monotonic: Callable[[], float]) -> None:
+        self.rate = rate
+        self._monotonic = monotonic
+        self._tokens = max(rate, 1.0)
+        self._stamp = monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        if self.rate <= 0:
+            return
+        async with self._lock:
+            while True:
+                now = self._monotonic()
+                self._tokens = min(
+                    max(self.rate, 1.0), self._tokens + (now - self._stamp) * self.rate
+                )
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class RefreshEngine:
+    def __init__(
+        self,
+        backend: JobsBackend,
+        store: JobStore,
+        *,
+        now: Callable[[], datetime],
+        interval: float = 5.0,
+        max_in_flight: int = 8,
+        requests_per_second: float = 0.0,
+        scope: JobQuery | None = None,
+        runner: Runner = run_directly,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self.store = store
+        self.now = now
+        self.interval = interval
+        self.scope = scope or JobQuery()
+        self.runner = runner
+        self.monotonic = monotonic
+        self.status = EngineStatus()
+        self.selected: str | None = None
+        self.visible: frozenset[str] = frozenset()
+        self.max_in_flight = max_in_flight
+        self.requests_per_second = requests_per_second
+        self._semaphore = asyncio.Semaphore(max_in_flight)
+        self._limiter = RateLimiter(requests_per_second, monotonic)
+        self._loaded = False
+        self._throttle_streak = 0
+        self._request_times: deque[float] = deque()
+        self.total_requests = 0
+        self.last_report: CycleReport | None = None
+
+    # ------------------------------------------------------------------ accounting
+
+    def _count(self, fetched: Fetched[Any] | None = None, n: int | None = None) -> int:
+        count = n if n is not None else (len(fetched.exchanges) if fetched else 0)
+        stamp = self.monotonic()
+        for _ in range(count):
+            self._request_times.append(stamp)
+        self.total_requests += count
+        return count
+
+    def requests_per_minute(self) -> int:
+        horizon = self.monotonic() - 60
+        while self._request_times and self._request_times[0] < horizon:
+            self._request_times.popleft()
+        return len(self._request_times)
+
+    def backoff_remaining(self) -> float:
+        if self.status.backoff_until is None:
+            return 0.0
+        return max(0.0, self.status.backoff_until - self.monotonic())
+
+    async def _call(self, make: Callable[[], Awaitable[Fetched[Any]]]) -> Fetched[Any]:
+        await self._limiter.acquire()
+        async with self._semaphore:
+            try:
+                fetched = await make()
+            except AmsError:
+                self._count(n=1)
+                raise
+        self._count(fetched)
+        return fetched
+
+    # ------------------------------------------------------------------ the cycle
+
+    async def cycle(self) -> CycleReport:
+        report = CycleReport()
+        self.last_report = report
+        if self.status.paused:
+            report.skipped = "paused"
+            return report
+        wait = self.backoff_remaining()
+        if wait > 0:
+            report.skipped = f"backing off {wait:.0f}s"
+            return report
+        before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
+        try:
+            listed = await self._discover(report)
+        except AmsError as exc:
+            self._fail(exc, report)
+            self.store.mark_all_stale()
+            self.store.flush()
+            return report
+        self.status.cycles += 1
+        seen = {job.id for job in listed}
+        for job in listed:
+            self.store.upsert(job, watch=self._loaded)
+        initial = not self._loaded
+        self._loaded = True
+        self.store.flush()
+
+        plan: list[tuple[int, str, str]] = []  # (priority, job id, kind)
+        for job in listed:
+            if job.state == JobState.PROCESSING:
+                plan.append((self._priority(job.id), job.id, "tasks"))
+                report.processing += 1
+        if not initial:
+            for job_id in sorted(before - seen):
+                plan.append((self._priority(job_id), job_id, "final"))
+                report.finalized += 1
+        selected = self.selected
+        if selected is not None and selected in self.store.entries:
+            entry = self.store.entries[selected]
+            if not entry.gone and not (entry.job.is_final and entry.record_fetched):
+                already = {k for _, j, k in plan if j == selected}
+                if "final" not in already:
+                    plan.append((0, selected, "record"))
+                    report.selected = 1
+        plan.sort()
+        budget = self._cycle_budget(report.discovery_requests)
+        if budget is not None and len(plan) > budget:
+            deferred = plan[budget:]
+            plan = plan[:budget]
+            report.deferred = len(deferred)
+            self.store.mark_stale(job_id for _, job_id, _ in deferred)
+        await asyncio.gather(*(self._run(job_id, kind, report) for _, job_id, kind in plan))
+        report.requests += report.discovery_requests
+        self._settle(report)
+        self.store.flush()
+        return report
+
+    def _priority(self, job_id: str) -> int:
+        if job_id == self.selected:
+            return 0
+        return 1 if job_id in self.visible else 2
+
+    def _cycle_budget(self, spent: int) -> int | None:
+        if self.requests_per_second <= 0:
+            return None
+        return max(1, math.floor(self.requests_per_second * self.interval) - spent)
+
+    async def _discover(self, report: CycleReport) -> list[Any]:
+        scope = self.scope
+        if not self._loaded or self.store.newest_created is None:
+            query = scope
+        else:
+            query = JobQuery(
+                states=ACTIVE_STATES,
+                created_after=self.store.newest_created - DISCOVERY_OVERLAP,
+                either=True,
+                name_startswith=scope.name_startswith,
+                newest_first=True,
+            )
+        fetched = await self._call(lambda: self.backend.list_jobs(query))
+        report.discovery_requests = len(fetched.exchanges)
+        report.listed = len(fetched.value)
+        return list(fetched.value)
+
+    async def _run(self, job_id: str, kind: str, report: CycleReport) -> None:
+        async def work() -> None:
+            await self._refresh(job_id, kind, report)
+
+        await self.runner(job_id, work)
+
+    async def _refresh(self, job_id: str, kind: str, report: CycleReport) -> None:
+        if self.backoff_remaining() > 0:
+            self.store.mark_stale([job_id])
+            return
+        try:
+            if kind == "tasks":
+                fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
+                report.requests += len(fetched_tasks.exchanges)
+                entry = self.store.get(job_id)
+                if entry is not None:
+                    self.store.upsert(entry.job.with_tasks(fetched_tasks.value))
+                    self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
+            else:
+                fetched_job = await self._call(lambda: self.backend.get_job(job_id))
+                report.requests += len(fetched_job.exchanges)
+                self.store.upsert(fetched_job.value, record=True)
+                self._keep_exchanges(job_id, record=fetched_job.exchanges)
+        except NotFoundError:
+            report.requests += 1
+            self.store.mark_gone(job_id)
+        except AmsError as exc:
+            report.errors.append(f"{job_id[-12:]}: {exc}")
+            self.store.mark_stale([job_id])
+            if isinstance(exc, ThrottledError):
+                self._back_off(exc)
+        finally:
+            self.store.flush()
+
+    def _keep_exchanges(
+        self, job_id: str, *, record: tuple[Any, ...] = (), tasks: tuple[Any, ...] = ()
+    ) -> None:
+        """The detail pane shows the job's own record and its tasks: keep the last of each."""
+        old = self.store.exchanges(job_id)
+        old_record = next((e for e in old if "/Tasks" not in e.url), None)
+        old_tasks = next((e for e in old if "/Tasks" in e.url), None)
+        new_record = record[-1] if record else old_record
+        new_tasks = tasks[-1] if tasks else old_tasks
+        self.store.record_exchanges(job_id, tuple(e for e in (new_record, new_tasks) if e))
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _fail(self, exc: AmsError, report: CycleReport) -> None:
+        report.errors.append(str(exc))
+        log.warning("discovery failed: %s", exc)
+        if isinstance(exc, ThrottledError):
+            self._back_off(exc)
+        elif isinstance(exc, AuthenticationError):
+            self.status.state, self.status.reason = "auth", exc.message
+        elif isinstance(exc, TransportError):
+            self.status.state, self.status.reason = "offline", exc.message
+        elif isinstance(exc, ProtocolError):
+            self.status.state, self.status.reason = "degraded", f"malformed response: {exc.message}"
+        else:
+            self.status.state, self.status.reason = "degraded", exc.message
+
+    def _back_off(self, exc: ThrottledError) -> None:
+        self._throttle_streak += 1
+        delay = exc.retry_after
+        if delay is None:
+            delay = min(120.0, self.interval * 2 ** min(self._throttle_streak, 5))
+        self.status.backoff_until = self.monotonic() + delay
+        code = exc.status or "throttled"
+        self.status.state = "degraded"
+        self.status.reason = f"throttled (HTTP {code}), backing off {delay:.0f}s"
+
+    def _settle(self, report: CycleReport) -> None:
+        if self.backoff_remaining() > 0:
+            return
+        self._throttle_streak = 0
+        self.status.backoff_until = None
+        self.status.last_good = self.now()
+        if report.errors:
+            self.status.state = "degraded"
+            self.status.reason = f"{len(report.errors)} job refresh(es) failed: {report.errors[0]}"
+        else:
+            self.status.state, self.status.reason = "live", ""
+
+    # ------------------------------------------------------------------ on demand
+
+    async def refresh_job(self, job_id: str, *, with_tasks: bool = True) -> None:
+        """The job's own record (and tasks): for the detail pane, after a cancel, on `r`."""
+        report = CycleReport()
+        kinds = ["record", "tasks"] if with_tasks else ["record"]
+        await asyncio.gather(*(self._run(job_id, kind, report) for kind in kinds))
+
+    async def cancel(self, job_id: str) -> None:
+        """Cancel a job (raises the backend's errors), then refresh it."""
+        fetched = await self._call(lambda: self.backend.cancel_job(job_id))
+        del fetched
+        await self.refresh_job(job_id, with_tasks=False)
+
+    def set_paused(self, paused: bool) -> None:
+        self.status.paused = paused
+
+    async def run(self, wake: asyncio.Event) -> None:
+        """Cycle forever: every `interval` seconds, or at once when `wake` is set."""
+        while True:
+            try:
+                await self.cycle()
+            except Exception:  # keep the loop alive; the host logs it
+                log.exception("refresh cycle failed")
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass
+            wake.clear()

@@ -1,0 +1,172 @@
+"""The job store: what the monitor knows about each job, and what changed.
+
+Keyed by job Id. A job is never dropped: one that vanishes from the server is marked gone, and
+rows keep their last known values (flagged stale, with the time it started) when a refresh
+fails. Raw exchanges are kept only for a bounded number of jobs (most recently fetched).
+Listeners get the set of changed ids after each batch of changes (`flush`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from amstui.ams.exchange import Exchange
+from amstui.ams.model import Job, JobState
+
+#: Jobs whose raw exchanges are kept (the detail pane of others refetches on open).
+MAX_EXCHANGES = 200
+#: Progress samples kept per job for the ETA estimate.
+MAX_SAMPLES = 12
+
+
+@dataclass(slots=True)
+class JobEntry:
+    job: Job
+    fetched_at: datetime
+    stale_since: datetime | None = None
+    gone: bool = False
+    #: The job's own record was fetched (list entries lack nothing but tasks; this marks a
+    #: GET Jobs('id') done, e.g. the final record).
+    record_fetched: bool = False
+    samples: deque[tuple[datetime, float]] = field(
+        default_factory=lambda: deque(maxlen=MAX_SAMPLES)
+    )
+
+    def eta(self, now: datetime) -> timedelta | None:
+        """Remaining time from the observed progress rate; None until it can be estimated."""
+        job = self.job
+        if job.state != JobState.PROCESSING or len(self.samples) < 2:
+            return None
+        (t0, p0), (t1, p1) = self.samples[0], self.samples[-1]
+        span = (t1 - t0).total_seconds()
+        if span <= 0 or p1 <= p0:
+            return None
+        rate = (p1 - p0) / span
+        return timedelta(seconds=(100.0 - p1) / rate)
+
+    def stale_for(self, now: datetime) -> timedelta | None:
+        if self.stale_since is None:
+            return None
+        return max(now - self.stale_since, timedelta(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A job reached a final state (or vanished) while being watched."""
+
+    job: Job
+    previous: JobState
+    gone: bool = False
+
+
+Listener = Callable[[set[str], list[Transition]], None]
+
+
+class JobStore:
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self.entries: dict[str, JobEntry] = {}
+        self._exchanges: OrderedDict[str, tuple[Exchange, ...]] = OrderedDict()
+        self._pending: set[str] = set()
+        self._transitions: list[Transition] = []
+        self._listeners: list[Listener] = []
+        #: The newest Created seen (drives the discovery query).
+        self.newest_created: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, job_id: str) -> JobEntry | None:
+        return self.entries.get(job_id)
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def active_ids(self) -> list[str]:
+        return [i for i, e in self.entries.items() if not e.gone and not e.job.is_final]
+
+    # ------------------------------------------------------------------ changes
+
+    def upsert(self, job: Job, *, record: bool = False, watch: bool = True) -> None:
+        """A fresh copy of `job` (from a list or its own record)."""
+        now = self._now()
+        entry = self.entries.get(job.id)
+        if job.created is not None and (
+            self.newest_created is None or job.created > self.newest_created
+        ):
+            self.newest_created = job.created
+        if entry is None:
+            entry = JobEntry(job=job, fetched_at=now, record_fetched=record)
+            self.entries[job.id] = entry
+            self._sample(entry, now)
+            self._pending.add(job.id)
+            return
+        previous = entry.job
+        merged = previous.merged(job)
+        changed = merged != previous or entry.stale_since is not None or entry.gone
+        entry.job = merged
+        entry.fetched_at = now
+        entry.stale_since = None
+        entry.gone = False
+        entry.record_fetched = entry.record_fetched or record
+        self._sample(entry, now)
+        if watch and merged.is_final and not previous.is_final:
+            self._transitions.append(Transition(merged, previous.state))
+        if changed:
+            self._pending.add(job.id)
+
+    def _sample(self, entry: JobEntry, now: datetime) -> None:
+        progress = entry.job.progress
+        if entry.job.state != JobState.PROCESSING or progress is None:
+            entry.samples.clear()
+            return
+        if entry.samples and entry.samples[-1][1] == progress:
+            return
+        entry.samples.append((now, progress))
+
+    def mark_gone(self, job_id: str) -> None:
+        entry = self.entries.get(job_id)
+        if entry is None or entry.gone:
+            return
+        entry.gone = True
+        entry.stale_since = None
+        self._transitions.append(Transition(entry.job, entry.job.state, gone=True))
+        self._pending.add(job_id)
+
+    def mark_stale(self, job_ids: Iterable[str]) -> None:
+        now = self._now()
+        for job_id in job_ids:
+            entry = self.entries.get(job_id)
+            if entry is not None and entry.stale_since is None and not entry.gone:
+                entry.stale_since = now
+                self._pending.add(job_id)
+
+    def mark_all_stale(self) -> None:
+        self.mark_stale(self.active_ids())
+
+    def record_exchanges(self, job_id: str, exchanges: tuple[Exchange, ...]) -> None:
+        if not exchanges:
+            return
+        self._exchanges[job_id] = exchanges
+        self._exchanges.move_to_end(job_id)
+        while len(self._exchanges) > MAX_EXCHANGES:
+            self._exchanges.popitem(last=False)
+        self._pending.add(job_id)
+
+    def exchanges(self, job_id: str) -> tuple[Exchange, ...]:
+        return self._exchanges.get(job_id, ())
+
+    def touch(self, job_id: str) -> None:
+        self._pending.add(job_id)
+
+    def flush(self) -> None:
+        """Tell listeners what changed since the last flush."""
+        if not self._pending and not self._transitions:
+            return
+        changed, self._pending = self._pending, set()
+        transitions, self._transitions = self._transitions, []
+        for listener in self._listeners:
+            listener(changed, transitions)
