@@ -20,6 +20,7 @@ So a cycle costs about ceil(L/1000) + P + T + 1 requests instead of the naive 2N
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -43,13 +44,14 @@ from amstui.monitor.store import JobStore
 
 log = logging.getLogger("amstui.monitor")
 
+#: Runs one per-job refresh: (group key "job_id:kind", the work) -> done.
 Runner = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], Awaitable[None]]
 #: Jobs created this long before the newest one seen are still asked for (clock skew between
 #: the service's writers, and jobs committed out of order).
 DISCOVERY_OVERLAP = timedelta(seconds=60)
 
 
-async def run_directly(job_id: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
     await work()
 
 
@@ -58,6 +60,8 @@ class EngineStatus:
     state: str = "connecting"  # connecting | live | degraded | offline | auth
     reason: str = ""
     last_good: datetime | None = None
+    #: monotonic() of the last good cycle: "updated Ns ago" is real time, even in the demo.
+    last_good_at: float | None = None
     backoff_until: float | None = None
     paused: bool = False
     cycles: int = 0
@@ -151,6 +155,11 @@ class RefreshEngine:
         while self._request_times and self._request_times[0] < horizon:
             self._request_times.popleft()
         return len(self._request_times)
+
+    def since_last_good(self) -> float | None:
+        if self.status.last_good_at is None:
+            return None
+        return max(0.0, self.monotonic() - self.status.last_good_at)
 
     def backoff_remaining(self) -> float:
         if self.status.backoff_until is None:
@@ -257,7 +266,9 @@ class RefreshEngine:
         async def work() -> None:
             await self._refresh(job_id, kind, report)
 
-        await self.runner(job_id, work)
+        # One runner group per job and kind: a newer refresh of the same data replaces an
+        # older one, while a job's tasks and its record can be fetched side by side.
+        await self.runner(f"{job_id}:{kind}", work)
 
     async def _refresh(self, job_id: str, kind: str, report: CycleReport) -> None:
         if self.backoff_remaining() > 0:
@@ -330,6 +341,7 @@ class RefreshEngine:
         self._throttle_streak = 0
         self.status.backoff_until = None
         self.status.last_good = self.now()
+        self.status.last_good_at = self.monotonic()
         if report.errors:
             self.status.state = "degraded"
             self.status.reason = f"{len(report.errors)} job refresh(es) failed: {report.errors[0]}"
@@ -360,8 +372,6 @@ class RefreshEngine:
                 await self.cycle()
             except Exception:  # keep the loop alive; the host logs it
                 log.exception("refresh cycle failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass
             wake.clear()

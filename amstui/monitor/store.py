@@ -76,6 +76,9 @@ class JobStore:
         #: The newest Created seen (drives the discovery query).
         self.newest_created: datetime | None = None
 
+    def now(self) -> datetime:
+        return self._now()
+
     def __len__(self) -> int:
         return len(self.entries)
 

@@ -1,0 +1,101 @@
+"""From settings to a backend: the configured account's client, or the demo emulator.
+
+Shared by the monitor and the headless commands, so both connect the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from amstui.ams.auth import (
+    BearerTokenAuth,
+    CredentialSpec,
+    DeviceCodePrompt,
+    make_credential,
+    scope_for,
+)
+from amstui.ams.client import AmsV2Client, RetryPolicy
+from amstui.config import Account
+from amstui.emulator.app import Emulator, EmulatorConfig
+from amstui.emulator.simulation import SimConfig
+
+#: The monitor backs off itself; the client only smooths over short blips.
+MONITOR_RETRY = RetryPolicy(
+    max_attempts=3, base_delay=0.25, max_delay=2.0, total_budget=10.0, max_retry_after=2.0
+)
+DEMO_ROOT = "http://127.0.0.1/api/"
+
+
+def demo_config(
+    seed: int = 7, start: datetime | None = None, speed: float = 6.0, jobs: int = 400
+) -> EmulatorConfig:
+    """The lively demo account: a few hundred jobs, a dozen processing, new ones arriving."""
+    return EmulatorConfig(
+        sim=SimConfig(
+            seed=seed,
+            jobs=jobs,
+            active=36,
+            concurrency=12,
+            error_rate=0.12,
+            arrival_rate=4.0,
+            task_seconds=150.0,
+        ),
+        start=start,
+        speed=speed,
+    )
+
+
+@dataclass
+class Connection:
+    client: AmsV2Client
+    account: str
+    endpoint: str
+    emulator: Emulator | None = None
+
+    def now(self) -> datetime:
+        """The service's time: the emulator's virtual clock in demo mode."""
+        if self.emulator is not None:
+            return self.emulator.now()
+        return datetime.now(UTC)
+
+
+def connect_demo(
+    seed: int = 7,
+    *,
+    start: datetime | None = None,
+    speed: float = 6.0,
+    jobs: int = 400,
+    retry: RetryPolicy = MONITOR_RETRY,
+    **client_kw: object,
+) -> Connection:
+    emulator = Emulator(demo_config(seed, start, speed, jobs))
+    client = AmsV2Client(
+        DEMO_ROOT,
+        auth=BearerTokenAuth(make_credential(CredentialSpec(kind="none")), scope_for("public")),
+        transport=emulator.transport(),
+        retry=retry,
+        wallclock=emulator.now,
+        **client_kw,  # type: ignore[arg-type]
+    )
+    return Connection(client, "demo", "built-in emulator", emulator)
+
+
+def connect_account(
+    account: Account, *, retry: RetryPolicy = MONITOR_RETRY, prompt: DeviceCodePrompt | None = None
+) -> Connection:
+    spec = CredentialSpec(
+        kind=account.credential,
+        cloud=account.cloud,
+        tenant_id=account.tenant,
+        client_id=account.client_id,
+    )
+    credential = make_credential(spec, prompt)
+    client = AmsV2Client(
+        account.endpoint,
+        auth=BearerTokenAuth(credential, scope_for(account.cloud)),
+        api_version=account.x_ms_version,
+        accept=account.accept,
+        retry=retry,
+    )
+    return Connection(client, account.name, account.endpoint)

@@ -1,0 +1,171 @@
+"""The detail pane of one job: timing fields, tasks, and the raw OData responses with request
+timing, updated live while open (`enter` opens it, `esc` goes back)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.json import JSON
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from amstui.ams.exchange import Exchange
+from amstui.monitor.store import JobEntry, JobStore
+from amstui.ui import cells
+
+MAX_JSON_CHARS = 200_000
+
+
+def timing_table(entry: JobEntry, now: datetime) -> Table:
+    job = entry.job
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    running = f"{job.running_duration_ms:,.0f} ms"
+    if job.running_duration_ms:
+        running += f"  ({cells.duration(_ms(job.running_duration_ms))})"
+    rows: list[tuple[str, RenderableType]] = [
+        ("State", cells.state_cell(job.state, entry.gone)),
+        ("Progress", cells.progress_cell(job.progress, job.state)),
+        ("Priority", str(job.priority)),
+        ("Created", cells.timestamp(job.created)),
+        ("StartTime", cells.timestamp(job.start_time)),
+        ("EndTime", cells.timestamp(job.end_time)),
+        ("LastModified", cells.timestamp(job.last_modified)),
+        ("RunningDuration", running),
+        ("Queue wait", cells.duration(job.queue_wait) or "—"),
+        ("Elapsed", cells.duration(job.elapsed(now)) or "—"),
+        ("ETA", cells.duration(entry.eta(now)) or "—"),
+    ]
+    stale = entry.stale_for(now)
+    if stale is not None:
+        rows.append(("Stale", Text(f"last refresh failed {cells.duration(stale)} ago", "bold red")))
+    if entry.gone:
+        rows.append(("Gone", Text("no longer on the server (404 or purged)", "bold red")))
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+def _ms(value: float):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(milliseconds=value)
+
+
+def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
+    tasks = entry.job.tasks
+    if tasks is None:
+        return Text("tasks not fetched yet", "dim")
+    if not tasks:
+        return Text("no tasks", "dim")
+    parts: list[RenderableType] = []
+    for index, task in enumerate(tasks, 1):
+        head = Text()
+        head.append(f"{index}. ", "bold")
+        head.append(task.name or "(no name)", "bold")
+        head.append("  ")
+        head.append_text(cells.state_cell(task.state))
+        head.append(f"  {task.progress:.1f}%  ")
+        head.append(cells.duration(task.duration(now)) or "not started", "dim")
+        parts.append(head)
+        parts.append(Text(f"   {task.id}  processor {task.media_processor_id}", "dim"))
+        for err in task.error_details:
+            parts.append(Text(f"   ✖ {err.code}: {err.message}", "red"))
+        for event in task.historical_events:
+            line = Text("   ")
+            line.append(cells.timestamp(event.timestamp), "dim")
+            line.append(f"  {event.code}")
+            if event.message:
+                line.append(f"  {event.message[:200]}", "dim")
+            parts.append(line)
+    return Group(*parts)
+
+
+def exchange_renderable(exchange: Exchange) -> RenderableType:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column()
+    head.add_row("Request", exchange.request_line)
+    status = str(exchange.status) if exchange.status is not None else f"— ({exchange.error})"
+    head.add_row("Status", status)
+    head.add_row("Latency", f"{exchange.latency_s * 1000:.0f} ms")
+    head.add_row("request-id", exchange.header("request-id") or "—")
+    head.add_row("x-ms-request-id", exchange.header("x-ms-request-id") or "—")
+    head.add_row("Fetched", cells.timestamp(exchange.started_at))
+    body: RenderableType
+    text = exchange.body
+    if exchange.body_truncated:
+        head.add_row("Body", "truncated at 1 MiB")
+    try:
+        json.loads(text)
+        body = (
+            JSON(text[:MAX_JSON_CHARS], indent=2)
+            if len(text) <= MAX_JSON_CHARS
+            else Text(text[:MAX_JSON_CHARS])
+        )
+    except ValueError:
+        body = Text(text[:MAX_JSON_CHARS] or "(empty body)")
+    return Group(head, Text(""), body)
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("r", "refresh_job", "Refresh", id="detail.refresh"),
+        Binding("c", "app.cancel_job", "Cancel job", id="detail.cancel"),
+        Binding("y", "app.copy_id", "Copy id", id="detail.copy"),
+        Binding("q", "app.quit", "Quit", id="detail.quit"),
+    ]
+
+    def __init__(self, store: JobStore, job_id: str) -> None:
+        super().__init__()
+        self.store = store
+        self.job_id = job_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("[b]Timing[/b]", classes="section")
+            yield Static(id="detail-timing")
+            yield Static("[b]Tasks[/b]", classes="section")
+            yield Static(id="detail-tasks")
+            yield Static("[b]Raw OData response[/b]", classes="section")
+            yield Static(id="detail-raw")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_job()
+
+    def render_job(self) -> None:
+        entry = self.store.get(self.job_id)
+        if entry is None:
+            return
+        now = self.store.now()
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append_text(cells.state_cell(entry.job.state, entry.gone))
+        title.append(f"  {entry.job.name}  ", "bold")
+        title.append(entry.job.id, "dim")
+        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-timing", Static).update(timing_table(entry, now))
+        self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
+        exchanges = self.store.exchanges(self.job_id)
+        raw: RenderableType
+        if exchanges:
+            raw = Group(*(exchange_renderable(e) for e in exchanges))
+        else:
+            raw = Text("fetching the job's record…", "dim")
+        self.query_one("#detail-raw", Static).update(raw)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh_job(self) -> None:
+        self.app.refresh_job(self.job_id)  # type: ignore[attr-defined]

@@ -1,0 +1,38 @@
+"""The `?` help screen: every key, from `keys.help_rows()`."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from amstui.ui.keys import help_rows
+
+FILTER_HELP = (
+    "Filter syntax: words match name or id; /regex/; state:error, state:active, "
+    "name:text, id:text, priority:>1; !term negates."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for keys, description in help_rows():
+            table.add_row(keys, description)
+        with VerticalScroll(id="help-box"):
+            yield Static("[b]amstui keys[/b]", id="help-title")
+            yield Static(table)
+            yield Static(FILTER_HELP, id="help-filter")
+            yield Static("[dim]esc or ? to close[/dim]")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

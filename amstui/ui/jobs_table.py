@@ -1,0 +1,296 @@
+"""`JobsTable`: one row per job, keyed by job Id, reconciled in place.
+
+Rows are never cleared and rebuilt on a refresh: changed cells are updated, new jobs added,
+jobs that stop matching the filter removed, and the cursor put back on the job it was on
+(DataTable.sort keeps the cursor *index*, not the row). Column sets follow the terminal width
+so that 80 columns stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
+
+from amstui.monitor.store import JobEntry, JobStore
+from amstui.ui import cells
+from amstui.ui.job_filter import JobFilter
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    key: str
+    label: str
+    width: int
+    min_terminal: int = 0  # shown from this terminal width on
+
+
+COLUMNS = (
+    ColumnSpec("state", "State", 12),
+    ColumnSpec("name", "Name", 0),
+    ColumnSpec("progress", "Progress", 15),
+    ColumnSpec("tasks", "Tasks", 5, 100),
+    ColumnSpec("priority", "Pri", 3, 100),
+    ColumnSpec("created", "Created", 11, 100),
+    ColumnSpec("started", "Started", 11, 140),
+    ColumnSpec("duration", "Duration", 8),
+    ColumnSpec("eta", "ETA", 6),
+    ColumnSpec("id", "Id", 8),
+)
+SORTABLE = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
+MIN_NAME = 12
+
+
+def columns_for(width: int) -> tuple[ColumnSpec, ...]:
+    return tuple(c for c in COLUMNS if width >= c.min_terminal)
+
+
+def row_cells(entry: JobEntry, now: datetime, keys: Iterable[str]) -> dict[str, cells.SortableText]:
+    job = entry.job
+    running = not job.is_final and not entry.gone
+    eta = entry.eta(now)
+    stale = entry.stale_for(now)
+    tasks = job.tasks
+    total = len(tasks) if tasks is not None else None
+    values: dict[str, cells.SortableText] = {}
+    for key in keys:
+        if key == "state":
+            values[key] = cells.state_cell(job.state, entry.gone)
+        elif key == "name":
+            values[key] = cells.text_cell(job.name or "(no name)")
+        elif key == "progress":
+            values[key] = cells.progress_cell(job.progress, job.state)
+        elif key == "tasks":
+            values[key] = cells.tasks_cell(job.tasks_done, total)
+        elif key == "priority":
+            values[key] = cells.text_cell(str(job.priority), sort_key=job.priority)
+        elif key == "created":
+            values[key] = cells.time_cell(job.created, now)
+        elif key == "started":
+            values[key] = cells.time_cell(job.start_time, now)
+        elif key == "duration":
+            # A stale row says so (and for how long) where its running time would be.
+            values[key] = (
+                cells.stale_cell(stale)
+                if stale is not None
+                else cells.duration_cell(job.elapsed(now), running)
+            )
+        elif key == "eta":
+            values[key] = cells.SortableText(
+                cells.duration(eta) if eta is not None else "",
+                sort_key=eta.total_seconds() if eta is not None else float("inf"),
+            )
+        elif key == "id":
+            values[key] = cells.text_cell(cells.short_id(job.id), "dim", sort_key=job.id)
+    return values
+
+
+class JobsTable(DataTable[Text]):
+    """The live jobs table. The app calls `reconcile` with the ids that changed."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g", "top", "Top", show=False, id="table.top"),
+        Binding("G", "bottom", "Bottom", show=False, id="table.bottom"),
+    ]
+
+    def __init__(self, store: JobStore, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+        self.store = store
+        self.job_filter: JobFilter | None = None
+        self.sort_key = "created"
+        self.sort_reverse = True  # newest first
+        self._specs: tuple[ColumnSpec, ...] = ()
+        self._shown: dict[str, tuple[str, ...]] = {}  # row key -> plain cell texts shown
+
+    # ------------------------------------------------------------------ columns
+
+    def _name_width(self, width: int) -> int:
+        others = sum(c.width + 2 * self.cell_padding for c in self._specs if c.key != "name")
+        return max(MIN_NAME, width - others - 2 * self.cell_padding - 2)
+
+    def setup_columns(self, width: int) -> None:
+        specs = columns_for(width)
+        if specs == self._specs and self.columns:
+            name = self.columns.get(ColumnKey("name"))
+            if name is not None:
+                name.width = self._name_width(width)
+                self._require_update_dimensions = True
+                self.refresh()
+            return
+        self._specs = specs
+        self.clear(columns=True)
+        self._shown.clear()
+        for spec in specs:
+            label = spec.label
+            self.add_column(label, width=spec.width or self._name_width(width), key=spec.key)
+        self.rebuild()
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self._specs)
+
+    # ------------------------------------------------------------------ rows
+
+    @property
+    def cursor_job_id(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
+        except Exception:
+            return None
+        return key.value
+
+    def _matches(self, entry: JobEntry) -> bool:
+        return self.job_filter is None or self.job_filter(entry.job)
+
+    def _restore_cursor(self, job_id: str | None) -> None:
+        if job_id is None or not self.row_count:
+            return
+        try:
+            index = self.get_row_index(RowKey(job_id))
+        except RowDoesNotExist:
+            return
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False, scroll=False)
+
+    def rebuild(self) -> None:
+        """All rows again (after a filter or column change); the cursor stays on its job."""
+        keep = self.cursor_job_id
+        self.clear(columns=False)
+        self._shown.clear()
+        now = self.store.now()
+        for job_id, entry in self.store.entries.items():
+            if self._matches(entry):
+                self._add(job_id, entry, now)
+        self._sort()
+        self._restore_cursor(keep)
+
+    def _add(self, job_id: str, entry: JobEntry, now: datetime) -> None:
+        values = row_cells(entry, now, self.column_keys)
+        self.add_row(*values.values(), key=job_id)
+        self._shown[job_id] = tuple(v.plain + str(v.style) for v in values.values())
+
+    def reconcile(self, job_ids: Iterable[str]) -> None:
+        """Bring the rows of `job_ids` up to date with the store."""
+        keep = self.cursor_job_id
+        now = self.store.now()
+        resort = False
+        for job_id in job_ids:
+            entry = self.store.get(job_id)
+            present = job_id in self._shown
+            if entry is None or not self._matches(entry):
+                if present:
+                    self.remove_row(job_id)
+                    del self._shown[job_id]
+                continue
+            if not present:
+                self._add(job_id, entry, now)
+                resort = True
+                continue
+            resort |= self._update(job_id, entry, now)
+        if resort:
+            self._sort()
+        self._restore_cursor(keep)
+
+    def _update(self, job_id: str, entry: JobEntry, now: datetime) -> bool:
+        values = row_cells(entry, now, self.column_keys)
+        shown = tuple(v.plain + str(v.style) for v in values.values())
+        old = self._shown.get(job_id)
+        if shown == old:
+            return False
+        changed_sort = False
+        for index, (key, value) in enumerate(values.items()):
+            if old is None or old[index] != shown[index]:
+                self.update_cell(job_id, key, value)
+                changed_sort |= key == self.sort_key
+        self._shown[job_id] = shown
+        return changed_sort
+
+    def tick(self) -> None:
+        """Time moves: running durations, ETAs and stale ages of active rows."""
+        now = self.store.now()
+        keep = self.cursor_job_id
+        resort = False
+        for job_id in list(self._shown):
+            entry = self.store.get(job_id)
+            if entry is None:
+                continue
+            if entry.job.is_final and entry.stale_since is None:
+                continue
+            resort |= self._update(job_id, entry, now)
+        if resort:
+            self._sort()
+            self._restore_cursor(keep)
+
+    def _sort(self) -> None:
+        if not self.row_count or self.sort_key not in self.column_keys:
+            return
+        secondary = "created" if "created" in self.column_keys else "id"
+        self.sort(
+            self.sort_key,
+            secondary,
+            key=lambda values: (values[0].sort_key, values[1].sort_key),
+            reverse=self.sort_reverse,
+        )
+
+    def set_sort(self, key: str, reverse: bool | None = None) -> None:
+        keep = self.cursor_job_id
+        if reverse is None:
+            reverse = (
+                not self.sort_reverse
+                if key == self.sort_key
+                else key in ("created", "progress", "duration", "priority")
+            )
+        self.sort_key, self.sort_reverse = key, reverse
+        self._sort()
+        self._restore_cursor(keep)
+        self._label_columns()
+
+    def _label_columns(self) -> None:
+        for spec in self._specs:
+            column = self.columns.get(ColumnKey(spec.key))
+            if column is None:
+                continue
+            arrow = ""
+            if spec.key == self.sort_key:
+                arrow = " ▼" if self.sort_reverse else " ▲"
+            column.label = Text(spec.label + arrow)
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def visible_job_ids(self) -> frozenset[str]:
+        """Job ids of the rows on screen (the engine refreshes them first under a budget)."""
+        top = int(self.scroll_y)
+        height = max(self.size.height - 1, 1)
+        ids = []
+        for index in range(top, min(top + height, self.row_count)):
+            try:
+                ids.append(self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value)
+            except Exception:
+                break
+        return frozenset(i for i in ids if i)
+
+    def action_top(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def jump_to(self, job_id: str) -> bool:
+        try:
+            index = self.get_row_index(RowKey(job_id))
+        except RowDoesNotExist:
+            return False
+        self.move_cursor(row=index)
+        return True

@@ -1,0 +1,289 @@
+"""Pilot tests: the monitor driven as a user would, against the in-process emulator with a
+stepped clock (the app does not refresh on its own here; each cycle is run explicitly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.notifications import Notify
+
+from amstui.ams.model import JobState
+from amstui.ui.app import AmstuiApp
+from amstui.ui.confirm_cancel import ConfirmCancel
+from amstui.ui.demo import frozen_demo
+from amstui.ui.detail_screen import DetailScreen
+from amstui.ui.help_screen import HelpScreen
+
+
+async def settle(app: AmstuiApp, pilot: Any) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def cycle(app: AmstuiApp, pilot: Any, advance: float = 0.0) -> None:
+    if advance:
+        app.backend_emulator.advance(advance)  # type: ignore[attr-defined]
+    await app.run_cycle()
+    await settle(app, pilot)
+
+
+def demo(**kw: Any) -> AmstuiApp:
+    app, connection = frozen_demo(**kw)
+    app.backend_emulator = connection.emulator  # type: ignore[attr-defined]
+    return app
+
+
+def plain(widget: Any) -> str:
+    """What a Static shows, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def cell(app: AmstuiApp, job_id: str, column: str) -> str:
+    return str(app.table.get_cell(job_id, column))
+
+
+async def test_jobs_appear_and_progress_advances() -> None:
+    app = demo(jobs=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.table.row_count == 0
+        await cycle(app, pilot)
+        assert app.table.row_count == 60
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        processing = [v.id for v in emu.sim.views(emu.now()) if v.state == JobState.PROCESSING]
+        job_id = processing[0]
+        before = app.store.entries[job_id].job.progress
+        assert before is not None and f"{before:3.0f}%" in cell(app, job_id, "progress")
+        await cycle(app, pilot, advance=20)
+        after = app.store.entries[job_id].job.progress
+        assert after is not None and after > before
+        assert f"{after:3.0f}%" in cell(app, job_id, "progress")
+
+
+async def test_a_job_finishes_row_and_notification_update() -> None:
+    app = demo(jobs=40)
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(f"{message.notification.title}: {message.notification.message}")
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await cycle(app, pilot)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        running = {v.id for v in emu.sim.views(emu.now()) if v.state == JobState.PROCESSING}
+        for _ in range(40):
+            await cycle(app, pilot, advance=15)
+            done = [i for i in running if app.store.entries[i].job.is_final]
+            if done:
+                break
+        assert done
+        job = app.store.entries[done[0]].job
+        assert job.state.label in cell(app, done[0], "state")
+        assert any(job.name[:40] in n for n in notes), notes
+
+
+async def test_cursor_stays_on_its_job_through_sorts_and_inserts() -> None:
+    app = demo(jobs=80)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        for _ in range(7):
+            await pilot.press("j")
+        target = app.table.cursor_job_id
+        assert target is not None and app.table.cursor_row == 7
+        await pilot.press("s")  # sort by state
+        await pilot.pause()
+        assert app.table.sort_key == "state" and app.table.cursor_job_id == target
+        await pilot.press("S")  # reverse
+        await pilot.pause()
+        assert app.table.cursor_job_id == target
+        await pilot.press("s", "s")  # name, then progress
+        await pilot.pause()
+        assert app.table.cursor_job_id == target
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        for _ in range(5):
+            emu.sim.create_job(emu.now(), name="Inserted job")
+        await cycle(app, pilot, advance=5)
+        assert app.table.row_count == len(app.store) >= 85
+        assert app.table.cursor_job_id == target
+
+
+async def test_filter_and_sort() -> None:
+    app = demo(jobs=120)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"state:error")
+        await pilot.press("enter")
+        await pilot.pause()
+        errors = [i for i, e in app.store.entries.items() if e.job.state == JobState.ERROR]
+        assert errors and app.table.row_count == len(errors)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.table.row_count == 120
+        # A bad regex filters nothing and says why.
+        await pilot.press("slash", *"/(a+)+$/")
+        await pilot.pause()
+        assert app.table.row_count == 120
+        assert "filter not applied" in plain(app.query_one("#status"))
+        await pilot.press("escape")
+        await pilot.press("4")  # quick filter: failed jobs
+        await pilot.pause()
+        assert app.table.row_count == len(errors)
+        await pilot.press("0")
+        await pilot.pause()
+        # Newest first by default; sort by name ascending after cycling to it.
+        created = [
+            app.store.entries[app.table.coordinate_to_cell_key((r, 0)).row_key.value].job.created
+            for r in range(app.table.row_count)
+        ]
+        assert created == sorted(created, reverse=True)
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert app.table.sort_key == "name"
+        names = [
+            app.store.entries[
+                app.table.coordinate_to_cell_key((r, 0)).row_key.value
+            ].job.name.lower()
+            for r in range(app.table.row_count)
+        ]
+        assert names == sorted(names)
+
+
+async def test_cancel_with_confirmation() -> None:
+    app = demo(jobs=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
+        assert app.table.jump_to(target)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmCancel)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.store.entries[target].job.state == JobState.PROCESSING
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.store.entries[target].job.state == JobState.CANCELING
+        assert "Canceling" in cell(app, target, "state")
+        await cycle(app, pilot, advance=10)
+        assert app.store.entries[target].job.state == JobState.CANCELED
+        assert "Canceled" in cell(app, target, "state")
+
+
+async def test_readonly_blocks_cancel() -> None:
+    app = demo(jobs=40, readonly=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
+        app.table.jump_to(target)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmCancel)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        assert emu.stats.by_route.get("CancelJob", 0) == 0
+        assert app.store.entries[target].job.state == JobState.PROCESSING
+
+
+async def test_detail_pane_shows_raw_json_and_request_id() -> None:
+    app = demo(jobs=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
+        app.table.jump_to(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.job_id == target
+        raw = plain(screen.query_one("#detail-raw"))
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        record = app.store.exchanges(target)[0]
+        assert record.request_id and record.request_id in raw
+        assert '"odata.metadata"' in raw and target in raw
+        assert "GET http://127.0.0.1/api/Jobs('" in raw
+        timing = plain(screen.query_one("#detail-timing"))
+        assert "Created" in timing and "StartTime" in timing and "Queue wait" in timing
+        tasks = plain(screen.query_one("#detail-tasks"))
+        assert "WaitingForFreeResources" in tasks
+        # Live while open: progress moves on the next cycle.
+        before = app.store.entries[target].job.progress
+        await cycle(app, pilot, advance=10)
+        assert app.store.entries[target].job.progress != before
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DetailScreen)
+        assert emu.stats.total > 0
+
+
+async def test_help_screen() -> None:
+    app = demo(jobs=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("503=20,503-retry-after=30", "throttled"),
+        ("malformed=3", "malformed"),
+        ("500=20", "server error"),
+    ],
+)
+async def test_faults_leave_the_app_running_rows_stale_then_recovered(
+    spec: str, expected: str
+) -> None:
+    app = demo(jobs=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        rows = app.table.row_count
+        active = app.store.active_ids()
+        emu.faults.apply_spec(spec)
+        await cycle(app, pilot, advance=5)
+        assert app.is_running and app.table.row_count == rows
+        assert expected in app.engine.status.reason
+        assert all(app.store.entries[i].stale_since is not None for i in active)
+        assert "⚠" in cell(app, active[0], "duration")
+        emu.faults.clear()
+        app.engine.status.backoff_until = None  # the fake monotonic clock does not move
+        await cycle(app, pilot, advance=5)
+        assert app.engine.status.state == "live"
+        assert all(app.store.entries[i].stale_since is None for i in app.store.active_ids())
+
+
+async def test_401_then_recovered() -> None:
+    app = demo(jobs=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu.expire_tokens()
+        await cycle(app, pilot, advance=5)
+        # The placeholder credential hands out a new token on the 401: nothing went stale.
+        assert app.engine.status.state == "live"
+        assert emu.stats.by_status.get(401, 0) >= 1
+
+
+async def test_purged_job_is_marked_gone() -> None:
+    app = demo(jobs=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu.sim.remove(target)
+        await cycle(app, pilot, advance=5)
+        assert app.table.row_count == len(app.store) >= 40  # (arrivals may add some)
+        assert target in app.store.entries and "Gone" in cell(app, target, "state")
