@@ -35,7 +35,7 @@ def demo_config(
         sim=SimConfig(
             seed=seed,
             jobs=jobs,
-            active=36,
+            active=22,
             concurrency=12,
             error_rate=0.12,
             arrival_rate=4.0,

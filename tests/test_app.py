@@ -287,3 +287,20 @@ async def test_purged_job_is_marked_gone() -> None:
         await cycle(app, pilot, advance=5)
         assert app.table.row_count == len(app.store) >= 40  # (arrivals may add some)
         assert target in app.store.entries and "Gone" in cell(app, target, "state")
+
+
+async def test_narrow_terminal_keeps_newest_first_and_sorting() -> None:
+    app = demo(jobs=50)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await cycle(app, pilot)
+        assert "created" not in app.table.column_keys  # not enough room for it at 80 columns
+        order = [
+            app.table.coordinate_to_cell_key((r, 0)).row_key.value
+            for r in range(app.table.row_count)
+        ]
+        created = [app.store.entries[i].job.created for i in order]  # type: ignore[index]
+        assert created == sorted(created, reverse=True)  # type: ignore[type-var]
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert "created" in app.table.column_keys and "started" in app.table.column_keys
+        assert app.table.row_count == len(app.store)

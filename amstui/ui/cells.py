@@ -64,11 +64,13 @@ def progress_bar(progress: float | None, width: int = BAR_WIDTH) -> str:
     return bar.ljust(width, "·")
 
 
-def progress_cell(progress: float | None, state: JobState) -> SortableText:
+def progress_cell(progress: float | None, state: JobState, width: int = BAR_WIDTH) -> SortableText:
     if progress is None:
         return SortableText("   –", "dim", sort_key=-1.0)
     style = "green" if state == JobState.FINISHED else "red" if state == JobState.ERROR else ""
-    return SortableText(f"{progress_bar(progress)} {progress:3.0f}%", style, sort_key=progress)
+    return SortableText(
+        f"{progress_bar(progress, width)} {progress:3.0f}%", style, sort_key=progress
+    )
 
 
 def tasks_cell(done: int | None, total: int | None) -> SortableText:

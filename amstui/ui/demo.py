@@ -36,4 +36,5 @@ def frozen_demo(
         autostart=False,
     )
     app = make_app(connection.client, options, now=connection.now, monotonic=lambda: 1000.0)
+    app.demo_emulator = connection.emulator  # type: ignore[attr-defined]
     return app, connection

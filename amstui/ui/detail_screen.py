@@ -120,6 +120,8 @@ class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("r", "refresh_job", "Refresh", id="detail.refresh"),
+        Binding("J", "jump_raw", "Raw JSON", id="detail.raw"),
+        Binding("T", "jump_top", "Top", show=False, id="detail.top"),
         Binding("c", "app.cancel_job", "Cancel job", id="detail.cancel"),
         Binding("y", "app.copy_id", "Copy id", id="detail.copy"),
         Binding("q", "app.quit", "Quit", id="detail.quit"),
@@ -166,6 +168,16 @@ class DetailScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_jump_raw(self) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        section = self.query_one("#detail-raw", Static)
+        body.scroll_to(
+            y=max(section.region.y - body.region.y + body.scroll_y - 1, 0), animate=False
+        )
+
+    def action_jump_top(self) -> None:
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
 
     def action_refresh_job(self) -> None:
         self.app.refresh_job(self.job_id)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -29,12 +30,14 @@ class ColumnSpec:
     label: str
     width: int
     min_terminal: int = 0  # shown from this terminal width on
+    max_terminal: int = 100_000  # ... up to (not including) this width
 
 
 COLUMNS = (
     ColumnSpec("state", "State", 12),
     ColumnSpec("name", "Name", 0),
-    ColumnSpec("progress", "Progress", 15),
+    ColumnSpec("progress", "Progress", 10, 0, 100),
+    ColumnSpec("progress", "Progress", 15, 100),
     ColumnSpec("tasks", "Tasks", 5, 100),
     ColumnSpec("priority", "Pri", 3, 100),
     ColumnSpec("created", "Created", 11, 100),
@@ -47,11 +50,40 @@ SORTABLE = ("created", "state", "name", "progress", "duration", "priority", "eta
 MIN_NAME = 12
 
 
+def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
+    """The value rows sort by for a sort key (comparable across all jobs)."""
+    job = entry.job
+    if key == "state":
+        return cells.state_cell(job.state, entry.gone).sort_key
+    if key == "name":
+        return job.name.lower()
+    if key == "progress":
+        return job.progress if job.progress is not None else -1.0
+    if key == "duration":
+        elapsed = job.elapsed(now)
+        return elapsed.total_seconds() if elapsed is not None else -1.0
+    if key == "priority":
+        return job.priority
+    if key == "eta":
+        eta = entry.eta(now)
+        return eta.total_seconds() if eta is not None else float("inf")
+    if key == "id":
+        return job.id
+    return created_key(entry)
+
+
+def created_key(entry: JobEntry) -> str:
+    created = entry.job.created
+    return created.isoformat() if created is not None else ""
+
+
 def columns_for(width: int) -> tuple[ColumnSpec, ...]:
-    return tuple(c for c in COLUMNS if width >= c.min_terminal)
+    return tuple(c for c in COLUMNS if c.min_terminal <= width < c.max_terminal)
 
 
-def row_cells(entry: JobEntry, now: datetime, keys: Iterable[str]) -> dict[str, cells.SortableText]:
+def row_cells(
+    entry: JobEntry, now: datetime, keys: Iterable[str], bar_width: int = cells.BAR_WIDTH
+) -> dict[str, cells.SortableText]:
     job = entry.job
     running = not job.is_final and not entry.gone
     eta = entry.eta(now)
@@ -65,7 +97,7 @@ def row_cells(entry: JobEntry, now: datetime, keys: Iterable[str]) -> dict[str, 
         elif key == "name":
             values[key] = cells.text_cell(job.name or "(no name)")
         elif key == "progress":
-            values[key] = cells.progress_cell(job.progress, job.state)
+            values[key] = cells.progress_cell(job.progress, job.state, bar_width)
         elif key == "tasks":
             values[key] = cells.tasks_cell(job.tasks_done, total)
         elif key == "priority":
@@ -131,7 +163,13 @@ class JobsTable(DataTable[Text]):
         for spec in specs:
             label = spec.label
             self.add_column(label, width=spec.width or self._name_width(width), key=spec.key)
+        self._label_columns()
         self.rebuild()
+
+    @property
+    def _bar_width(self) -> int:
+        progress = next((c for c in self._specs if c.key == "progress"), None)
+        return max(3, progress.width - 5) if progress else cells.BAR_WIDTH
 
     @property
     def column_keys(self) -> tuple[str, ...]:
@@ -175,7 +213,7 @@ class JobsTable(DataTable[Text]):
         self._restore_cursor(keep)
 
     def _add(self, job_id: str, entry: JobEntry, now: datetime) -> None:
-        values = row_cells(entry, now, self.column_keys)
+        values = row_cells(entry, now, self.column_keys, self._bar_width)
         self.add_row(*values.values(), key=job_id)
         self._shown[job_id] = tuple(v.plain + str(v.style) for v in values.values())
 
@@ -202,7 +240,7 @@ class JobsTable(DataTable[Text]):
         self._restore_cursor(keep)
 
     def _update(self, job_id: str, entry: JobEntry, now: datetime) -> bool:
-        values = row_cells(entry, now, self.column_keys)
+        values = row_cells(entry, now, self.column_keys, self._bar_width)
         shown = tuple(v.plain + str(v.style) for v in values.values())
         old = self._shown.get(job_id)
         if shown == old:
@@ -232,15 +270,21 @@ class JobsTable(DataTable[Text]):
             self._restore_cursor(keep)
 
     def _sort(self) -> None:
-        if not self.row_count or self.sort_key not in self.column_keys:
+        # Sorted through the store, not the cells, so that any key works whichever columns
+        # the terminal width leaves on screen (the id cell carries the job id).
+        if not self.row_count:
             return
-        secondary = "created" if "created" in self.column_keys else "id"
-        self.sort(
-            self.sort_key,
-            secondary,
-            key=lambda values: (values[0].sort_key, values[1].sort_key),
-            reverse=self.sort_reverse,
-        )
+        entries = self.store.entries
+        now = self.store.now()
+        by = self.sort_key
+
+        def key(id_cell: cells.SortableText) -> tuple[Any, ...]:
+            entry = entries.get(id_cell.sort_key)
+            if entry is None:
+                return ((), "")
+            return (sort_value(entry, by, now), created_key(entry))
+
+        self.sort("id", key=key, reverse=self.sort_reverse)
 
     def set_sort(self, key: str, reverse: bool | None = None) -> None:
         keep = self.cursor_job_id

@@ -10,7 +10,7 @@ WIDGET_KEYS = (
     ("↑ ↓  j k", "move the cursor"),
     ("PgUp PgDn", "page up / down"),
     ("g  G", "first / last job"),
-    ("enter", "open the job's detail pane"),
+    ("enter", "open the job's detail pane (J: its raw JSON, r: refresh it)"),
     ("esc", "back / clear the filter"),
 )
 
@@ -23,30 +23,38 @@ APP_BINDINGS = [
     Binding("p", "pause", "Pause", id="app.pause"),
     Binding("c", "cancel_job", "Cancel job", id="app.cancel"),
     Binding("y", "copy_id", "Copy id", id="app.copy"),
-    Binding("0", "quick_filter('')", "All jobs", show=False, id="app.filter_all"),
-    Binding("1", "quick_filter('state:active')", "Active", show=False, id="app.filter_active"),
+    Binding("0", "quick_filter('')", "Show all jobs", show=False, id="app.filter_all"),
+    Binding(
+        "1", "quick_filter('state:active')", "Show active jobs", show=False, id="app.filter_active"
+    ),
     Binding(
         "2",
         "quick_filter('state:processing')",
-        "Processing",
+        "Show processing jobs",
         show=False,
         id="app.filter_processing",
     ),
     Binding(
         "3",
         "quick_filter('state:queued,scheduled')",
-        "Waiting",
+        "Show queued and scheduled",
         show=False,
         id="app.filter_waiting",
     ),
-    Binding("4", "quick_filter('state:error')", "Failed", show=False, id="app.filter_error"),
     Binding(
-        "5", "quick_filter('state:finished')", "Finished", show=False, id="app.filter_finished"
+        "4", "quick_filter('state:error')", "Show failed jobs", show=False, id="app.filter_error"
+    ),
+    Binding(
+        "5",
+        "quick_filter('state:finished')",
+        "Show finished jobs",
+        show=False,
+        id="app.filter_finished",
     ),
     Binding(
         "6",
         "quick_filter('state:canceled,canceling')",
-        "Canceled",
+        "Show canceled jobs",
         show=False,
         id="app.filter_canceled",
     ),

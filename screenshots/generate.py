@@ -1,0 +1,33 @@
+"""Regenerate the SVG screenshots in this folder from the frozen demo (seed 7, clock fixed at
+2026-03-02 14:30 UTC):  python screenshots/generate.py"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from amstui.ui.demo import frozen_demo
+from amstui.ui.screenshot_views import VIEWS
+
+HERE = Path(__file__).resolve().parent
+SIZE = (120, 40)
+
+
+async def shoot(name: str) -> Path:
+    app, _ = frozen_demo()
+    async with app.run_test(size=SIZE) as pilot:
+        await VIEWS[name](pilot)
+        await pilot.pause()
+        svg = app.export_screenshot(title=f"amstui — {name}")
+    path = HERE / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+async def main() -> None:
+    for name in VIEWS:
+        print(await shoot(name))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,32 @@
+"""The README stays true: its key table covers every binding, its Quick start has two commands."""
+
+from __future__ import annotations
+
+import re
+
+from amstui.ui.keys import APP_BINDINGS
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", section, re.S)
+    assert len(commands) == 2
+    assert "amstui --demo" in commands[0]
+    assert "pytest" in commands[1] and ".[test]" in commands[1]
+
+
+def test_key_table_covers_every_binding() -> None:
+    table = README.split("### Keys", 1)[1].split("\n#", 1)[0]
+    labels = {"question_mark": "?", "slash": "/", "escape": "esc"}
+    for binding in APP_BINDINGS:
+        key = labels.get(binding.key, binding.key)
+        assert f"`{key}`" in table or (key.isdigit() and "`0` … `6`" in table), key
+
+
+def test_screenshots_exist_and_are_shown() -> None:
+    for name in ("table", "detail", "help", "cancel"):
+        assert (ROOT / "screenshots" / f"{name}.svg").is_file()
+        assert f"screenshots/{name}.svg" in README
