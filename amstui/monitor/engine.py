@@ -296,7 +296,7 @@ class RefreshEngine:
             if isinstance(exc, ThrottledError):
                 self._back_off(exc)
         finally:
-            self.store.flush()
+            self.store.flush(transitions=False)
 
     def _keep_exchanges(
         self, job_id: str, *, record: tuple[Any, ...] = (), tasks: tuple[Any, ...] = ()
@@ -355,6 +355,7 @@ class RefreshEngine:
         report = CycleReport()
         kinds = ["record", "tasks"] if with_tasks else ["record"]
         await asyncio.gather(*(self._run(job_id, kind, report) for kind in kinds))
+        self.store.flush()
 
     async def cancel(self, job_id: str) -> None:
         """Cancel a job (raises the backend's errors), then refresh it."""

@@ -165,11 +165,19 @@ class JobStore:
     def touch(self, job_id: str) -> None:
         self._pending.add(job_id)
 
-    def flush(self) -> None:
-        """Tell listeners what changed since the last flush."""
-        if not self._pending and not self._transitions:
+    def flush(self, transitions: bool = True) -> None:
+        """Tell listeners what changed since the last flush.
+
+        Transitions can be held back (`transitions=False`) until the end of a refresh cycle,
+        so that a cycle's endings are reported together and in a stable order, whatever
+        order the concurrent refreshes finished in.
+        """
+        ended = self._transitions if transitions else []
+        if not self._pending and not ended:
             return
         changed, self._pending = self._pending, set()
-        transitions, self._transitions = self._transitions, []
+        if transitions:
+            self._transitions = []
+            ended = sorted(ended, key=lambda t: (t.gone, int(t.job.state), t.job.name, t.job.id))
         for listener in self._listeners:
-            listener(changed, transitions)
+            listener(changed, ended)
