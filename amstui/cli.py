@@ -17,6 +17,7 @@ from amstui import __version__
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+HEADLESS = ("jobs", "show", "wait", "cancel", "info", "login")
 
 
 class CliError(Exception):
@@ -63,6 +64,58 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    common = argparse.ArgumentParser(add_help=False)
+    _connection_options(common, suppress=True)
+
+    jobs = sub.add_parser("jobs", parents=[common], help="list jobs", description="List jobs.")
+    jobs.add_argument(
+        "--state",
+        action="append",
+        metavar="S",
+        help="queued, scheduled, processing, finished, error, canceled, canceling, "
+        "active or final (repeat or comma-separate)",
+    )
+    jobs.add_argument("--since", default="all", metavar="AGE", help="24h, 7d, 30d or all")
+    jobs.add_argument("--name", metavar="PATTERN", help="substring of the name, or prefix*")
+    jobs.add_argument("--limit", type=int, metavar="N")
+    jobs.add_argument("--output", "-o", choices=("table", "json", "csv"), default="table")
+
+    show = sub.add_parser("show", parents=[common], help="one job with its tasks")
+    show.add_argument("job_id", metavar="JOB_ID")
+    show.add_argument("--output", "-o", choices=("table", "json"), default="table")
+    show.add_argument("--raw", action="store_true", help="print the raw OData responses")
+
+    wait = sub.add_parser(
+        "wait",
+        parents=[common],
+        help="wait for jobs to end",
+        description="Wait for jobs to end. Exit codes: 0 ended (finished with --exit-status), "
+        "1 failed, 3 canceled (both with --exit-status), 4 timeout, 5 authentication, "
+        "6 no such job, 2 usage, 130 interrupted.",
+    )
+    wait.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    wait.add_argument("--interval", type=_seconds, metavar="S")
+    wait.add_argument("--timeout", metavar="DURATION", help="e.g. 90s, 30m, 2h")
+    wait.add_argument(
+        "--exit-status", action="store_true", help="exit 1 if a job failed, 3 if one was canceled"
+    )
+    wait.add_argument("--quiet", "-q", action="store_true", help="only the final summary")
+
+    cancel = sub.add_parser("cancel", parents=[common], help="cancel jobs")
+    cancel.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    cancel.add_argument("--yes", "-y", action="store_true", help="do not ask")
+
+    info = sub.add_parser("info", parents=[common], help="version, paths, accounts, credential")
+    info.add_argument("--check", action="store_true", help="get a token and call the endpoint")
+
+    login = sub.add_parser("login", help="device-code sign-in (for SSH sessions)")
+    login.add_argument("--account", metavar="NAME")
+    login.add_argument(
+        "--persist-token-cache",
+        action="store_true",
+        help="keep the token cache (refresh tokens) on disk",
+    )
+
     emu = sub.add_parser(
         "emulator",
         help="serve the AMS v2 emulator on a port",
@@ -101,6 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             return run_emulator(args)
+        if args.command in HEADLESS:
+            from importlib import import_module
+
+            module = import_module(f"amstui.commands.{args.command}")
+            from amstui import logfile
+
+            logfile.configure()
+            return int(module.run(args))
         from amstui.launch import run_monitor
 
         return run_monitor(args)
@@ -109,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`amstui jobs | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def run_emulator(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from amstui.ams.auth import (
     BearerTokenAuth,
@@ -81,15 +82,34 @@ def connect_demo(
     return Connection(client, "demo", "built-in emulator", emulator)
 
 
-def connect_account(
-    account: Account, *, retry: RetryPolicy = MONITOR_RETRY, prompt: DeviceCodePrompt | None = None
-) -> Connection:
-    spec = CredentialSpec(
+def record_path(account_name: str) -> Path:
+    """Where `amstui login` keeps an account's AuthenticationRecord (not a secret)."""
+    import platformdirs
+
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in account_name)
+    return platformdirs.user_state_path("amstui") / f"auth-{safe}.json"
+
+
+def token_cache_opted_in(account_name: str) -> bool:
+    """`amstui login --persist-token-cache` leaves a marker; only then is the cache used."""
+    return record_path(account_name).with_suffix(".cache-opt-in").exists()
+
+
+def credential_spec(account: Account, persist_token_cache: bool = False) -> CredentialSpec:
+    return CredentialSpec(
         kind=account.credential,
         cloud=account.cloud,
         tenant_id=account.tenant,
         client_id=account.client_id,
+        persist_token_cache=persist_token_cache or token_cache_opted_in(account.name),
+        record_path=record_path(account.name),
     )
+
+
+def connect_account(
+    account: Account, *, retry: RetryPolicy = MONITOR_RETRY, prompt: DeviceCodePrompt | None = None
+) -> Connection:
+    spec = credential_spec(account)
     credential = make_credential(spec, prompt)
     client = AmsV2Client(
         account.endpoint,

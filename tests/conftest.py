@@ -67,10 +67,10 @@ class FakeCredential:
         return TokenInfo(self.tokens[index], int(time.time()) + self.lifetime)
 
 
-def make_emulator(**sim: object) -> Emulator:
+def make_emulator(start: datetime = START, **sim: object) -> Emulator:
     config = EmulatorConfig(
         sim=SimConfig(**{"seed": 11, "jobs": 60, "active": 12, "concurrency": 4, **sim}),  # type: ignore[arg-type]
-        start=START,
+        start=start,
         speed=0.0,
     )
     return Emulator(config)

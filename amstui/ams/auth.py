@@ -183,6 +183,8 @@ def credential_failure_message(exc: BaseException) -> str:
     """One readable line about a credential failure, without secrets or tracebacks."""
     from amstui.ams.exchange import redact_text
 
+    if type(exc).__name__ == "AuthenticationRequiredError":
+        return "could not get a token: not signed in; run `amstui login` first"
     text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     first = str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
     return "could not get a token: " + redact_text(first)[:300]
@@ -248,6 +250,10 @@ def _device_code(
     }
     if prompt is not None:
         kwargs["prompt_callback"] = prompt
+    else:
+        # Without a way to show a code (the TUI, `wait`), never start a sign-in in the
+        # background: a missing sign-in surfaces as an error that says to run `amstui login`.
+        kwargs["disable_automatic_authentication"] = True
     if spec.persist_token_cache:
         # A name of our own: the default is the cache DefaultAzureCredential also reads.
         kwargs["cache_persistence_options"] = ai.TokenCachePersistenceOptions(

@@ -39,6 +39,8 @@ class JobQuery:
     created_after: datetime | None = None
     either: bool = False
     name_startswith: str | None = None
+    #: Only these jobs (combined with AND); backends split long lists into several requests.
+    ids: tuple[str, ...] = ()
     newest_first: bool = True
     limit: int | None = None
 

@@ -22,7 +22,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -60,6 +60,7 @@ ACCEPT = {
     "verbose": "application/json;odata=verbose",
 }
 PAGE_SIZE = 1000
+IDS_PER_QUERY = 40
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
@@ -178,11 +179,22 @@ class AmsV2Client:
     # ------------------------------------------------------------------ operations
 
     async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]:
-        return await self.list_jobs_raw(
-            filter=self.filter_for(query),
-            orderby=odata.orderby([("Created", True)]) if query.newest_first else None,
-            top=query.limit,
-        )
+        orderby = odata.orderby([("Created", True)]) if query.newest_first else None
+        if len(query.ids) <= IDS_PER_QUERY:
+            return await self.list_jobs_raw(
+                filter=self.filter_for(query), orderby=orderby, top=query.limit
+            )
+        # A long id list would make a very long URL: several queries, merged.
+        jobs: list[Job] = []
+        exchanges: list[Exchange] = []
+        for start in range(0, len(query.ids), IDS_PER_QUERY):
+            part = replace(query, ids=query.ids[start : start + IDS_PER_QUERY])
+            fetched = await self.list_jobs_raw(filter=self.filter_for(part), orderby=orderby)
+            jobs.extend(fetched.value)
+            exchanges.extend(fetched.exchanges)
+        if query.newest_first:
+            jobs.sort(key=lambda j: j.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return Fetched(jobs[: query.limit] if query.limit is not None else jobs, tuple(exchanges))
 
     @staticmethod
     def filter_for(query: JobQuery) -> str | None:
@@ -197,7 +209,12 @@ class AmsV2Client:
         name_clause = (
             odata.startswith("Name", query.name_startswith) if query.name_startswith else ""
         )
-        return odata.all_of(main, name_clause) or None
+        ids_clause = (
+            odata.any_of(*(odata.compare("Id", "eq", odata.validate_job_id(i)) for i in query.ids))
+            if query.ids
+            else ""
+        )
+        return odata.all_of(main, name_clause, ids_clause) or None
 
     async def list_jobs_raw(
         self,

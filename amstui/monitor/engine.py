@@ -247,7 +247,11 @@ class RefreshEngine:
 
     async def _discover(self, report: CycleReport) -> list[Any]:
         scope = self.scope
-        if not self._loaded or self.store.newest_created is None:
+        if scope.ids:
+            # Watching given jobs (`amstui wait`): list exactly those, final or not; a job
+            # missing from the answer is looked up once and marked gone on 404.
+            query = scope
+        elif not self._loaded or self.store.newest_created is None:
             query = scope
         else:
             query = JobQuery(

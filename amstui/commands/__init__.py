@@ -1,0 +1,1 @@
+"""The headless commands (`jobs`, `show`, `wait`, `cancel`, `info`, `login`): one module each."""

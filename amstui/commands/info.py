@@ -1,0 +1,116 @@
+"""`amstui info [--check]`: version, paths, accounts, the credential that would be used; with
+--check, get a token and call the endpoint, reporting each step (never the token)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import time
+
+from amstui import __version__
+from amstui.cli import EXIT_USAGE, CliError
+from amstui.commands.session import EXIT_FAILED, exit_code_for
+
+
+def credential_hint(kind: str) -> str:
+    if kind == "none":
+        return "none: a placeholder bearer (emulator and loopback only)"
+    if kind == "cli":
+        found = shutil.which("az")
+        return f"cli: Azure CLI tokens ({'az found at ' + found if found else 'az not on PATH'})"
+    if kind == "environment":
+        have = [
+            v
+            for v in (
+                "AZURE_TENANT_ID",
+                "AZURE_CLIENT_ID",
+                "AZURE_CLIENT_SECRET",
+                "AZURE_CLIENT_CERTIFICATE_PATH",
+            )
+            if os.environ.get(v)
+        ]
+        return f"environment: service principal from variables ({', '.join(have) or 'none set'})"
+    if kind == "managed-identity":
+        return "managed-identity: the machine's managed identity"
+    if kind == "device-code":
+        return "device-code: sign in with `amstui login` (URL and code, works over SSH)"
+    chosen = os.environ.get("AZURE_TOKEN_CREDENTIALS")
+    return (
+        "default: DefaultAzureCredential (environment, workload identity, managed identity, "
+        f"Azure CLI, …){'; AZURE_TOKEN_CREDENTIALS=' + chosen if chosen else ''}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import platformdirs
+
+    from amstui import config, logfile
+    from amstui.connect import record_path
+
+    print(f"amstui {__version__} (Python {sys.version.split()[0]})")
+    path = config.config_path()
+    print(f"config file:  {path}{'' if path.exists() else '  (not present)'}")
+    print(f"log file:     {logfile.log_path()}")
+    print(f"state dir:    {platformdirs.user_state_path('amstui')}  (sign-in records)")
+    print(f"cache dir:    {platformdirs.user_cache_path('amstui')}")
+    try:
+        settings = config.load_settings()
+    except config.ConfigError as exc:
+        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+    if settings.accounts:
+        print("accounts:")
+        for name, account in settings.accounts.items():
+            mark = " (default)" if name == settings.defaults.account else ""
+            signed = "  signed in" if record_path(name).exists() else ""
+            print(
+                f"  {name}{mark}: {account.endpoint}  credential={account.credential}  "
+                f"cloud={account.cloud}{signed}"
+            )
+    else:
+        print("accounts:     none configured")
+    if getattr(args, "demo", False) or getattr(args, "endpoint", None) or settings.accounts:
+        from amstui.commands.session import resolve_connection
+
+        connection, resolved = resolve_connection(args)
+        kind = resolved.account.credential if resolved and resolved.account else "none"
+        print(f"would use:    {connection.account} at {connection.endpoint}")
+        print(f"credential:   {credential_hint(kind)}")
+        if args.check:
+            return asyncio.run(_check(connection, kind))
+        asyncio.run(connection.client.aclose())
+    elif args.check:
+        raise CliError("nothing to check: no account configured", EXIT_USAGE)
+    return 0
+
+
+async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
+    from amstui.ams.errors import AmsError
+
+    client = connection.client
+    auth = client._auth
+    async with client:
+        if auth is not None and hasattr(auth, "token"):
+            t0 = time.perf_counter()
+            try:
+                await auth.token()
+            except AmsError as exc:
+                print(f"✖ token ({kind}): {exc}")
+                return exit_code_for(exc)
+            print(f"✔ token ({kind}) in {1000 * (time.perf_counter() - t0):.0f} ms")
+        try:
+            fetched = await client.list_jobs_raw(top=1)
+        except AmsError as exc:
+            print(f"✖ call {client.endpoint}: {exc}")
+            return exit_code_for(exc) or EXIT_FAILED
+        ex = fetched.exchange
+        assert ex is not None
+        print(
+            f"✔ call {ex.request_line} -> {ex.status} in {ex.latency_s * 1000:.0f} ms "
+            f"(request-id {ex.request_id or '-'})"
+        )
+        if client.endpoint != connection.endpoint and connection.emulator is None:
+            print(f"  note: the account answered from {client.endpoint} (301)")
+    return 0

@@ -1,0 +1,77 @@
+"""`amstui login [--account A]`: device-code sign-in for SSH sessions.
+
+Prints the URL and the code, waits for the sign-in, then stores the AuthenticationRecord (not
+a secret) under platformdirs' state directory. The token cache (refresh tokens) is kept on disk
+only with --persist-token-cache; without it, later runs need the cache that azure-identity keeps
+in memory, so a restart means signing in again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from amstui.cli import EXIT_USAGE, CliError
+from amstui.commands.session import EXIT_AUTH
+
+
+def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
+    print(f"To sign in, open {verification_uri} in any browser and enter the code {user_code}")
+    print(f"(the code expires at {expires_on:%H:%M:%S} UTC)", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from amstui import config, logfile
+    from amstui.ams.auth import make_credential, scope_for
+    from amstui.connect import credential_spec, record_path
+
+    logfile.configure()
+    try:
+        settings = config.load_settings()
+        wanted = config.merge_overrides(
+            config.env_overrides(), config.Overrides(account=getattr(args, "account", None))
+        )
+        resolved = config.resolve(settings, wanted)
+    except config.ConfigError as exc:
+        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+    account = resolved.account
+    if account is None:
+        raise CliError(
+            "no account to sign in to: configure one (see README) or pass --account", EXIT_USAGE
+        )
+    if account.credential not in ("device-code", "default"):
+        raise CliError(
+            f"account {account.name!r} uses credential {account.credential!r}; "
+            '`amstui login` is for device-code accounts (set credential = "device-code")',
+            EXIT_USAGE,
+        )
+    spec = replace(
+        credential_spec(account, args.persist_token_cache), kind="device-code", record_path=None
+    )
+    credential = make_credential(spec, prompt=show_code)
+    try:
+        record = credential.authenticate(scopes=[scope_for(account.cloud)])  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        print("\nsign-in abandoned", file=sys.stderr)
+        return 130
+    except Exception as exc:  # azure-identity raises several kinds; report one line
+        from amstui.ams.auth import credential_failure_message
+
+        raise CliError(
+            credential_failure_message(exc).replace("could not get a token", "sign-in failed"),
+            EXIT_AUTH,
+        ) from None
+    path = record_path(account.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record.serialize(), encoding="utf-8")
+    path.chmod(0o600)
+    marker = path.with_suffix(".cache-opt-in")
+    if args.persist_token_cache:
+        marker.write_text("token cache persisted on request\n", encoding="utf-8")
+    elif marker.exists():
+        marker.unlink()
+    print(f"signed in as {record.username} (tenant {record.tenant_id}); record saved to {path}")
+    return 0

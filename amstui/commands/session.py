@@ -1,0 +1,81 @@
+"""What every command starts with: the settings, the account, a connection; and how an error
+becomes one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from amstui.cli import EXIT_USAGE, CliError
+
+if TYPE_CHECKING:
+    from amstui.ams.client import RetryPolicy
+    from amstui.ams.errors import AmsError
+    from amstui.config import Resolved
+    from amstui.connect import Connection
+
+EXIT_FAILED = 1
+EXIT_TIMEOUT = 4
+EXIT_AUTH = 5
+EXIT_NOT_FOUND = 6
+
+
+def resolve_connection(
+    args: argparse.Namespace, retry: RetryPolicy | None = None
+) -> tuple[Connection, Resolved | None]:
+    """The connection the flags, variables and config file ask for (CliError if none)."""
+    from amstui import config
+    from amstui.connect import MONITOR_RETRY, connect_account, connect_demo
+
+    policy = retry or MONITOR_RETRY
+    if getattr(args, "demo", False):
+        return connect_demo(getattr(args, "seed", 7), retry=policy), None
+    try:
+        settings = config.load_settings()
+        flags = config.Overrides(
+            account=getattr(args, "account", None),
+            endpoint=getattr(args, "endpoint", None),
+            credential=getattr(args, "credential", None),
+            interval=getattr(args, "interval", None),
+            readonly=getattr(args, "readonly", None),
+        )
+        resolved = config.resolve(settings, config.merge_overrides(config.env_overrides(), flags))
+    except config.ConfigError as exc:
+        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+    if resolved.account is None:
+        raise CliError(
+            f"no account configured. Add one to {config.config_path()} "
+            "(see README: Configuration)\n"
+            "  or pass --endpoint URL [--credential KIND], or try the demo: amstui --demo",
+            EXIT_USAGE,
+        )
+    try:
+        return connect_account(resolved.account, retry=policy), resolved
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def exit_code_for(exc: AmsError) -> int:
+    from amstui.ams.errors import AuthenticationError, InvalidJobIdError, NotFoundError
+
+    if isinstance(exc, InvalidJobIdError):
+        return EXIT_USAGE
+    if isinstance(exc, AuthenticationError):
+        return EXIT_AUTH
+    if isinstance(exc, NotFoundError):
+        return EXIT_NOT_FOUND
+    return EXIT_FAILED
+
+
+def fail(exc: AmsError, verbose: bool) -> CliError:
+    """The CliError for an AMS error; with --verbose, the redacted exchange on stderr first."""
+    if verbose and exc.exchange is not None:
+        ex = exc.exchange
+        print(f"> {ex.request_line}", file=sys.stderr)
+        print(f"< {ex.status if ex.status is not None else ex.error}", file=sys.stderr)
+        for name, value in ex.headers:
+            print(f"< {name}: {value}", file=sys.stderr)
+        if ex.body:
+            print(ex.body[:4000], file=sys.stderr)
+    return CliError(str(exc), exit_code_for(exc))
