@@ -130,7 +130,7 @@ async def test_filter_and_sort() -> None:
         assert app.table.row_count == 120
         # A bad regex filters nothing and says why.
         await pilot.press("slash", *"/(a+)+$/")
-        await pilot.pause()
+        await pilot.pause(0.3)  # the filter follows typing after a short pause
         assert app.table.row_count == 120
         assert "filter not applied" in plain(app.query_one("#status"))
         await pilot.press("escape")
@@ -304,3 +304,33 @@ async def test_narrow_terminal_keeps_newest_first_and_sorting() -> None:
         await pilot.pause()
         assert "created" in app.table.column_keys and "started" in app.table.column_keys
         assert app.table.row_count == len(app.store)
+
+
+async def test_typing_narrows_and_widens_the_filter_keeping_order() -> None:
+    app = demo(jobs=150)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+
+        def shown() -> list[str]:
+            return [
+                app.table.coordinate_to_cell_key((r, 0)).row_key.value
+                for r in range(app.table.row_count)
+            ]  # type: ignore[misc]
+
+        def expected(text: str) -> list[str]:
+            ids = [
+                i
+                for i, e in app.store.entries.items()
+                if text.lower() in e.job.name.lower() or text.lower() in i.lower()
+            ]
+            return sorted(ids, key=lambda i: app.store.entries[i].job.created, reverse=True)  # type: ignore[arg-type, return-value]
+
+        await pilot.press("slash", *"enco")
+        await pilot.pause(0.3)
+        assert shown() == expected("enco") and 0 < len(shown()) < 150
+        await pilot.press("backspace", "backspace")
+        await pilot.pause(0.3)
+        assert shown() == expected("en") and len(shown()) > len(expected("enco"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert shown() == expected("")

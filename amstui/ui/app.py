@@ -20,7 +20,9 @@ from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
+from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
@@ -41,6 +43,8 @@ from amstui.ui.keys import APP_BINDINGS
 from amstui.ui.messages import JobsChanged
 
 log = logging.getLogger("amstui.ui")
+#: Seconds of quiet typing before the filter is applied to the table.
+FILTER_DEBOUNCE = 0.08
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class AmstuiApp(App[int]):
         self._wake = asyncio.Event()
         self._on_exit = on_exit
         self.status_message = ""
+        self._filter_timer: Timer | None = None
         if options.theme:
             self.theme = options.theme
 
@@ -321,11 +326,23 @@ class AmstuiApp(App[int]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.apply_filter(event.value)
+        # Typing stays instant: the table follows once typing pauses (or on enter).
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, self._apply_typed_filter)
+
+    def _apply_typed_filter(self) -> None:
+        self._filter_timer = None
+        with contextlib.suppress(NoMatches):  # the app may be closing
+            self.apply_filter(self.query_one("#filter", Input).value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
         field = self.query_one("#filter", Input)
+        self.apply_filter(field.value)
         if not field.value:
             field.remove_class("visible")
         self.table.focus()
@@ -344,7 +361,7 @@ class AmstuiApp(App[int]):
         if (job_filter and job_filter.text) != (table.job_filter and table.job_filter.text):
             table.job_filter = job_filter
             with self.batch_update():
-                table.rebuild()
+                table.refilter()
         self.refresh_status()
 
     def action_copy_id(self) -> None:
