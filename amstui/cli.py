@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bell", action="store_true", help="ring the bell when a job ends")
     parser.add_argument("--fps", type=int, metavar="N", help="max frames per second (slow links)")
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    parser.add_argument("--demo-jobs", type=int, default=400, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--error-rate", type=float, default=0.08)
     emu.add_argument("--arrival-rate", type=float, default=2.0, help="new jobs per minute")
     emu.add_argument("--purge-days", type=float, default=90.0)
+    emu.add_argument("--task-seconds", type=float, default=240.0, help="typical task length")
     emu.add_argument("--dates", choices=("auto", "naive", "iso", "msdate"), default="auto")
     emu.add_argument("--faults", default="", metavar="SPEC", help="e.g. 503=3,latency=0.2")
     emu.add_argument("--legacy-redirect", action="store_true", help="301 from localhost")
@@ -198,6 +200,7 @@ def run_emulator(args: argparse.Namespace) -> int:
                     error_rate=args.error_rate,
                     arrival_rate=max(args.arrival_rate, 0.0),
                     purge_days=args.purge_days,
+                    task_seconds=max(args.task_seconds, 1.0),
                 ),
                 speed=args.speed,
                 token=args.token,

@@ -30,7 +30,8 @@ def resolve_connection(
 
     policy = retry or MONITOR_RETRY
     if getattr(args, "demo", False):
-        return connect_demo(getattr(args, "seed", 7), retry=policy), None
+        jobs = min(max(getattr(args, "demo_jobs", 400), 1), 100_000)
+        return connect_demo(getattr(args, "seed", 7), jobs=jobs, retry=policy), None
     try:
         settings = config.load_settings()
         flags = config.Overrides(

@@ -110,7 +110,12 @@ def _route(
             now = emu.now()
             views = emu.sim.views(now)
             rows = [
-                {"id": v.id, "state": int(v.state), "name": v.name}
+                {
+                    "id": v.id,
+                    "state": int(v.state),
+                    "name": v.name,
+                    "created": v.created.isoformat(),
+                }
                 for v in views
                 if state is None or str(int(v.state)) == state
             ]

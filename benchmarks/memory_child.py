@@ -1,0 +1,41 @@
+"""Child process of the memory benchmark: load N jobs from the emulator into the app (headless),
+report peak RSS. Usage: python -m benchmarks.memory_child URL N"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+from datetime import UTC, datetime
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def main(url: str, size: int) -> None:
+    from amstui.ams.auth import BearerTokenAuth, NoCredential
+    from amstui.ams.client import AmsV2Client
+    from amstui.monitor.store import MAX_EXCHANGES
+    from amstui.ui.app import AppOptions, make_app
+
+    base = rss_mb()
+    client = AmsV2Client(url, auth=BearerTokenAuth(NoCredential(), "s"))
+    app = make_app(client, AppOptions("bench", url, autostart=False), now=lambda: datetime.now(UTC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await app.run_cycle()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = app.table.row_count
+        assert len(app.store) >= size
+    await client.aclose()
+    print(
+        json.dumps({"base_mb": base, "peak_mb": rss_mb(), "rows": rows, "exchanges": MAX_EXCHANGES})
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
