@@ -173,7 +173,7 @@ async def _ui_latency(quick: bool) -> list[Result]:
     from amstui.ui.detail_screen import DetailScreen
 
     jobs = 2000 if quick else 10_000
-    app, connection = frozen_demo(jobs=jobs)
+    app, _ = frozen_demo(jobs=jobs)
     displays: list[float] = []
     original_display = app._display
 
@@ -193,13 +193,13 @@ async def _ui_latency(quick: bool) -> list[Result]:
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.table
-        original_update = table.update_cell
+        original_update = table._set_cell
 
         def counting_update(*a, **kw):  # type: ignore[no-untyped-def]
             cell_updates[0] += 1
             return original_update(*a, **kw)
 
-        table.update_cell = counting_update  # type: ignore[method-assign]
+        table._set_cell = counting_update  # type: ignore[method-assign]
         rng = random.Random(1)
         ids = list(app.store.entries)
         running = True

@@ -3,8 +3,8 @@ screenshots alike.
 
 Data flow: the refresh engine (amstui.monitor) runs as a worker; each per-job refresh runs as a
 Textual worker in the group `job:<id>` (exclusive: the latest refresh of a job wins). The job
-store tells the app what changed through `JobsChanged` messages; the table reconciles those
-rows by key. Errors never crash the app: the engine turns them into its status, and one
+store tells the app which jobs changed; changes are coalesced over a short window and the
+table reconciles those rows by key. Errors never crash the app: the engine turns them into its status, and one
 central handler turns any failed worker into a status-line message and a log entry.
 """
 
@@ -40,11 +40,12 @@ from amstui.ui.help_screen import HelpScreen
 from amstui.ui.job_filter import FilterError, parse_filter
 from amstui.ui.jobs_table import SORTABLE, JobsTable
 from amstui.ui.keys import APP_BINDINGS
-from amstui.ui.messages import JobsChanged
 
 log = logging.getLogger("amstui.ui")
 #: Seconds of quiet typing before the filter is applied to the table.
 FILTER_DEBOUNCE = 0.08
+#: Changes arriving within this window are drawn together.
+RECONCILE_DELAY = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,9 @@ class AmstuiApp(App[int]):
         self._on_exit = on_exit
         self.status_message = ""
         self._filter_timer: Timer | None = None
+        self._reconcile_timer: Timer | None = None
+        self._pending_ids: set[str] = set()
+        self._pending_transitions: list[Transition] = []
         if options.theme:
             self.theme = options.theme
 
@@ -146,20 +150,34 @@ class AmstuiApp(App[int]):
             await worker.wait()
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
-        self.post_message(JobsChanged(job_ids, transitions))
+        # Called in the engine's workers (same event loop). Changes are coalesced: the
+        # per-job refreshes of a cycle each report one, and the screen is updated once per
+        # burst (RECONCILE_DELAY), not once per job.
+        self._pending_ids |= job_ids
+        self._pending_transitions += transitions
+        if self._reconcile_timer is None:
+            self._reconcile_timer = self.set_timer(RECONCILE_DELAY, self.apply_changes)
 
     async def run_cycle(self) -> None:
         """One refresh cycle now (tests and screenshots drive the app with this)."""
         await self.engine.cycle()
+        self.apply_changes()
         self.refresh_header()
 
-    @on(JobsChanged)
-    def _jobs_changed(self, message: JobsChanged) -> None:
+    def apply_changes(self) -> None:
+        """Bring the table (and an open detail pane) up to date with the store."""
+        if self._reconcile_timer is not None:
+            self._reconcile_timer.stop()
+            self._reconcile_timer = None
+        job_ids, self._pending_ids = self._pending_ids, set()
+        transitions, self._pending_transitions = self._pending_transitions, []
+        if not job_ids and not transitions:
+            return
         with self.batch_update():
-            self.table.reconcile(message.job_ids)
-        self._notify_transitions(message.transitions)
+            self.table.reconcile(job_ids)
+        self._notify_transitions(transitions)
         screen = self.screen
-        if isinstance(screen, DetailScreen) and screen.job_id in message.job_ids:
+        if isinstance(screen, DetailScreen) and screen.job_id in job_ids:
             screen.render_job()
         self._point_engine()
         self.refresh_header()
@@ -225,8 +243,10 @@ class AmstuiApp(App[int]):
             screen.render_job()
 
     def refresh_header(self) -> None:
+        # Fixed one-line bars: no layout pass (it would repaint the whole screen each second).
         self.query_one(HeaderBar).update(
-            header_text(self.options.account, self.options.endpoint, self.engine, self.now())
+            header_text(self.options.account, self.options.endpoint, self.engine, self.now()),
+            layout=False,
         )
 
     def refresh_status(self) -> None:
@@ -246,7 +266,7 @@ class AmstuiApp(App[int]):
         status = self.query_one("#status", Static)
         if self.status_message:
             text = f"{self.status_message}  ·  {text}"
-        status.update(text)
+        status.update(text, layout=False)
         status.set_class(bool(self.status_message), "error")
 
     def say(self, message: str) -> None:

@@ -335,9 +335,23 @@ class JobsTable(DataTable[Text]):
         changed_sort = self.sort_key not in self.column_keys
         for index, (key, value) in enumerate(values.items()):
             if old is None or old[1][index] != signature[index]:
-                self.update_cell(job_id, key, value)
+                self._set_cell(job_id, key, value)
                 changed_sort |= key == self.sort_key
         return changed_sort
+
+    def _set_cell(self, job_id: str, column: str, value: cells.SortableText) -> None:
+        """Like DataTable.update_cell, but repaint only that cell, not the whole table: over
+        SSH a one-second tick would otherwise resend every visible row."""
+        row_key = RowKey(job_id)
+        column_key = ColumnKey(column)
+        self._data[row_key][column_key] = value
+        self._update_count += 1
+        row = self._row_locations.get(row_key)
+        col = self._column_locations.get(column_key)
+        if row is None or col is None:
+            self.refresh()
+            return
+        self.refresh_coordinate(Coordinate(row, col))
 
     def tick(self) -> None:
         """Time moves: running durations, ETAs and stale ages of active rows."""
