@@ -34,8 +34,11 @@ def main() -> int:
             continue
         results.extend(got)
         for r in got:
-            print(f"[bench]   {r.name}: {r.value:.3f} {r.unit} ({time.perf_counter() - t0:.1f} s)",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"[bench]   {r.name}: {r.value:.3f} {r.unit} ({time.perf_counter() - t0:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     mode = "quick" if args.quick else "full"
     json_path, md_path = write_results(results, mode, time.perf_counter() - started)
     print(md_path.read_text(encoding="utf-8"))

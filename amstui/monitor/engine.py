@@ -139,6 +139,10 @@ class RefreshEngine:
         self._request_times: deque[float] = deque()
         self.total_requests = 0
         self.last_report: CycleReport | None = None
+        #: True while a cycle runs; `on_cycle_end` is called when it is over (the TUI draws
+        #: a cycle's changes in one go then).
+        self.in_cycle = False
+        self.on_cycle_end: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ accounting
 
@@ -190,12 +194,16 @@ class RefreshEngine:
             report.skipped = f"backing off {wait:.0f}s"
             return report
         before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
+        self.in_cycle = True
         try:
             listed = await self._discover(report)
         except AmsError as exc:
             self._fail(exc, report)
             self.store.mark_all_stale()
             self.store.flush()
+            self.in_cycle = False
+            if self.on_cycle_end is not None:
+                self.on_cycle_end()
             return report
         self.status.cycles += 1
         seen = {job.id for job in listed}
@@ -233,6 +241,9 @@ class RefreshEngine:
         report.requests += report.discovery_requests
         self._settle(report)
         self.store.flush()
+        self.in_cycle = False
+        if self.on_cycle_end is not None:
+            self.on_cycle_end()
         return report
 
     def _priority(self, job_id: str) -> int:

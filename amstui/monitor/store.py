@@ -75,6 +75,8 @@ class JobStore:
         self._listeners: list[Listener] = []
         #: The newest Created seen (drives the discovery query).
         self.newest_created: datetime | None = None
+        #: Ids of jobs neither final nor gone, kept up to date (the status line counts them).
+        self._active: set[str] = set()
 
     def now(self) -> datetime:
         return self._now()
@@ -89,7 +91,17 @@ class JobStore:
         self._listeners.append(listener)
 
     def active_ids(self) -> list[str]:
-        return [i for i, e in self.entries.items() if not e.gone and not e.job.is_final]
+        return list(self._active)
+
+    @property
+    def active_count(self) -> int:
+        return len(self._active)
+
+    def _track(self, entry: JobEntry) -> None:
+        if entry.gone or entry.job.is_final:
+            self._active.discard(entry.job.id)
+        else:
+            self._active.add(entry.job.id)
 
     # ------------------------------------------------------------------ changes
 
@@ -104,6 +116,7 @@ class JobStore:
         if entry is None:
             entry = JobEntry(job=job, fetched_at=now, record_fetched=record)
             self.entries[job.id] = entry
+            self._track(entry)
             self._sample(entry, now)
             self._pending.add(job.id)
             return
@@ -115,6 +128,7 @@ class JobStore:
         entry.stale_since = None
         entry.gone = False
         entry.record_fetched = entry.record_fetched or record
+        self._track(entry)
         self._sample(entry, now)
         if watch and merged.is_final and not previous.is_final:
             self._transitions.append(Transition(merged, previous.state))
@@ -136,6 +150,7 @@ class JobStore:
             return
         entry.gone = True
         entry.stale_since = None
+        self._track(entry)
         self._transitions.append(Transition(entry.job, entry.job.state, gone=True))
         self._pending.add(job_id)
 

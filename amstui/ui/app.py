@@ -3,9 +3,10 @@ screenshots alike.
 
 Data flow: the refresh engine (amstui.monitor) runs as a worker; each per-job refresh runs as a
 Textual worker in the group `job:<id>` (exclusive: the latest refresh of a job wins). The job
-store tells the app which jobs changed; changes are coalesced over a short window and the
-table reconciles those rows by key. Errors never crash the app: the engine turns them into its status, and one
-central handler turns any failed worker into a status-line message and a log entry.
+store tells the app which jobs changed; a cycle's changes are drawn together when it ends, and
+the table reconciles those rows by key. Errors never crash the app: the engine turns them into
+its status, and one central handler turns any failed worker into a status-line message and a
+log entry.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from amstui.ui.keys import APP_BINDINGS
 
 log = logging.getLogger("amstui.ui")
 #: Seconds of quiet typing before the filter is applied to the table.
-FILTER_DEBOUNCE = 0.08
+FILTER_DEBOUNCE = 0.15
 #: Changes arriving within this window are drawn together.
 RECONCILE_DELAY = 0.05
 
@@ -96,10 +97,12 @@ class AmstuiApp(App[int]):
             **kw,
         )
         self.store.subscribe(self._on_store_change)
+        self.engine.on_cycle_end = self.apply_changes
         self._wake = asyncio.Event()
         self._on_exit = on_exit
         self.status_message = ""
         self._filter_timer: Timer | None = None
+        self._table = JobsTable(self.store, id="jobs")
         self._reconcile_timer: Timer | None = None
         self._pending_ids: set[str] = set()
         self._pending_transitions: list[Transition] = []
@@ -110,7 +113,7 @@ class AmstuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
-        yield JobsTable(self.store, id="jobs")
+        yield self._table
         yield Input(
             placeholder="filter: words, /regex/, state:error, !term  (enter: keep, esc: clear)",
             id="filter",
@@ -120,7 +123,7 @@ class AmstuiApp(App[int]):
 
     @property
     def table(self) -> JobsTable:
-        return self.query_one(JobsTable)
+        return self._table
 
     def on_mount(self) -> None:
         self.table.setup_columns(self.size.width)
@@ -155,6 +158,8 @@ class AmstuiApp(App[int]):
         # burst (RECONCILE_DELAY), not once per job.
         self._pending_ids |= job_ids
         self._pending_transitions += transitions
+        if self.engine.in_cycle:
+            return  # drawn when the cycle ends (engine.on_cycle_end)
         if self._reconcile_timer is None:
             self._reconcile_timer = self.set_timer(RECONCILE_DELAY, self.apply_changes)
 
@@ -251,7 +256,7 @@ class AmstuiApp(App[int]):
 
     def refresh_status(self) -> None:
         store = self.store
-        active = sum(1 for e in store.entries.values() if not e.gone and not e.job.is_final)
+        active = store.active_count
         table = self.table
         parts = [f"{table.row_count} of {len(store)} jobs", f"{active} active"]
         if table.job_filter is not None:
@@ -428,7 +433,14 @@ class AmstuiApp(App[int]):
     def open_detail(self, job_id: str) -> None:
         if self.store.get(job_id) is None:
             return
-        self.push_screen(DetailScreen(self.store, job_id))
+        # One detail screen, installed once and reused: composing and styling a new screen
+        # on every `enter` costs a hundred milliseconds with a big table behind it.
+        if not self.is_screen_installed("detail"):
+            self.install_screen(DetailScreen(self.store), "detail")
+        screen = self.get_screen("detail")
+        assert isinstance(screen, DetailScreen)
+        screen.show_job(job_id)
+        self.push_screen("detail")
         self.refresh_job(job_id)
 
     def refresh_job(self, job_id: str) -> None:

@@ -127,10 +127,20 @@ class DetailScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="detail.quit"),
     ]
 
-    def __init__(self, store: JobStore, job_id: str) -> None:
+    def __init__(self, store: JobStore, job_id: str = "") -> None:
         super().__init__()
         self.store = store
         self.job_id = job_id
+
+    def show_job(self, job_id: str) -> None:
+        """Point the (reused) screen at another job. The timing and tasks are drawn at once;
+        the raw JSON (the costly part to highlight) a frame later."""
+        self.job_id = job_id
+        if self.is_mounted:
+            self.render_job(raw=False)
+            self.query_one("#detail-raw", Static).update(Text("…", "dim"))
+            self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+            self.call_after_refresh(self._render_raw)
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -146,7 +156,7 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.render_job()
 
-    def render_job(self) -> None:
+    def render_job(self, raw: bool = True) -> None:
         entry = self.store.get(self.job_id)
         if entry is None:
             return
@@ -158,6 +168,10 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-timing", Static).update(timing_table(entry, now))
         self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
+        if raw:
+            self._render_raw()
+
+    def _render_raw(self) -> None:
         exchanges = self.store.exchanges(self.job_id)
         raw: RenderableType
         if exchanges:
