@@ -107,6 +107,33 @@ ACTIVE_STATES: tuple[JobState, ...] = (
 FINAL_STATES: tuple[JobState, ...] = (JobState.FINISHED, JobState.ERROR, JobState.CANCELED)
 
 
+def states_from_words(text: str) -> tuple[JobState, ...]:
+    """States named in user input: `error`, `processing,queued`, prefixes (`proc`), `active`,
+    `final`, a number; `failed` and `cancelled` as synonyms. ValueError for anything else."""
+    states: list[JobState] = []
+    for raw in text.lower().split(","):
+        word = raw.strip()
+        if not word:
+            continue
+        if word == "active":
+            states.extend(ACTIVE_STATES)
+            continue
+        if word in ("final", "done"):
+            states.extend(FINAL_STATES)
+            continue
+        if word.isdigit():
+            states.append(JobState(int(word)))
+            continue
+        word = {"failed": "error", "err": "error", "cancelled": "canceled"}.get(word, word)
+        exact = [s for s in JobState if s.name.lower() == word]
+        matches = exact or [s for s in JobState if s.name.lower().startswith(word)]
+        if len(matches) != 1:
+            names = ", ".join(s.name.lower() for s in JobState)
+            raise ValueError(f"unknown state {word!r} (known: {names}, active, final)")
+        states.append(matches[0])
+    return tuple(dict.fromkeys(states))
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorDetail:
     code: str

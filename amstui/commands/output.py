@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from amstui.ams.model import Job, JobState, Task
+from amstui.ams.model import Job, JobState, Task, states_from_words
 
 FIELDS = (
     "id",
@@ -129,34 +129,6 @@ def table_lines(jobs: Sequence[Job], now: datetime, width: int | None = None) ->
     return out
 
 
-STATE_WORDS = {s.label.lower(): s for s in JobState}
-
-
 def parse_states(values: Sequence[str]) -> tuple[JobState, ...]:
-    """`--state` values: names or prefixes (comma lists allowed), `active`, `final`."""
-    from amstui.ams.model import ACTIVE_STATES, FINAL_STATES
-
-    states: list[JobState] = []
-    for value in values:
-        for word in value.lower().split(","):
-            word = word.strip()
-            if not word:
-                continue
-            if word == "active":
-                states.extend(ACTIVE_STATES)
-                continue
-            if word == "final":
-                states.extend(FINAL_STATES)
-                continue
-            if word in ("failed", "err"):
-                word = "error"
-            matches = [s for label, s in STATE_WORDS.items() if label.startswith(word)]
-            exact = STATE_WORDS.get(word)
-            if exact is not None:
-                states.append(exact)
-            elif len(matches) == 1:
-                states.append(matches[0])
-            else:
-                known = ", ".join(STATE_WORDS)
-                raise ValueError(f"unknown state {word!r} (known: {known}, active, final)")
-    return tuple(dict.fromkeys(states))
+    """`--state` values (repeated or comma-separated): see `states_from_words`."""
+    return tuple(dict.fromkeys(s for value in values for s in states_from_words(value)))

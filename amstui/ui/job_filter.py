@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from amstui.ams.model import ACTIVE_STATES, FINAL_STATES, Job, JobState
+from amstui.ams.model import Job, states_from_words
 
 MAX_FILTER = 200
 _NESTED_QUANTIFIER = re.compile(r"\([^)]*[+*}][^)]*\)\s*[+*{]")
@@ -41,28 +41,10 @@ class JobFilter:
 
 
 def _states(spec: str) -> set[int]:
-    wanted: set[int] = set()
-    for word in spec.lower().split(","):
-        word = word.strip()
-        if not word:
-            continue
-        if word == "active":
-            wanted |= {int(s) for s in ACTIVE_STATES}
-            continue
-        if word in ("final", "done"):
-            wanted |= {int(s) for s in FINAL_STATES}
-            continue
-        if word in ("failed", "err"):
-            word = "error"
-        if word in ("cancelled",):
-            word = "canceled"
-        matches = [s for s in JobState if s.name.lower().startswith(word)]
-        if word.isdigit():
-            wanted.add(int(word))
-        elif len(matches) == 1 or (matches and matches[0].name.lower() == word):
-            wanted.add(int(matches[0]))
-        else:
-            raise FilterError(f"unknown state {word!r} (try queued, processing, error, active…)")
+    try:
+        wanted = {int(s) for s in states_from_words(spec)}
+    except ValueError as exc:
+        raise FilterError(str(exc)) from None
     if not wanted:
         raise FilterError("state: needs a state, e.g. state:error")
     return wanted
