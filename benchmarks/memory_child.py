@@ -11,6 +11,15 @@ from datetime import UTC, datetime
 
 
 def rss_mb() -> float:
+    """Peak RSS of this process. VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child of
+    a big benchmark runner would report the runner's size."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
