@@ -32,8 +32,8 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     if job.running_duration_ms:
         running += f"  ({cells.duration(_ms(job.running_duration_ms))})"
     rows: list[tuple[str, RenderableType]] = [
-        ("State", cells.state_cell(job.state, entry.gone)),
-        ("Progress", cells.progress_cell(job.progress, job.state)),
+        ("State", Text.from_markup(cells.state_cell(job.state, entry.gone))),
+        ("Progress", Text.from_markup(cells.progress_cell(job.progress, job.state))),
         ("Priority", str(job.priority)),
         ("Created", cells.timestamp(job.created)),
         ("StartTime", cells.timestamp(job.start_time)),
@@ -72,7 +72,7 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
         head.append(f"{index}. ", "bold")
         head.append(task.name or "(no name)", "bold")
         head.append("  ")
-        head.append_text(cells.state_cell(task.state))
+        head.append_text(Text.from_markup(cells.state_cell(task.state)))
         head.append(f"  {task.progress:.1f}%  ")
         head.append(cells.duration(task.duration(now)) or "not started", "dim")
         parts.append(head)
@@ -162,7 +162,7 @@ class DetailScreen(Screen[None]):
             return
         now = self.store.now()
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append_text(cells.state_cell(entry.job.state, entry.gone))
+        title.append_text(Text.from_markup(cells.state_cell(entry.job.state, entry.gone)))
         title.append(f"  {entry.job.name}  ", "bold")
         title.append(entry.job.id, "dim")
         self.query_one("#detail-title", Static).update(title)

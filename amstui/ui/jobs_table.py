@@ -62,7 +62,7 @@ def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
     """The value rows sort by for a sort key (comparable across all jobs)."""
     job = entry.job
     if key == "state":
-        return cells.state_cell(job.state, entry.gone).sort_key
+        return cells.state_rank(job.state, entry.gone)
     if key == "name":
         return job.name.lower()
     if key == "progress":
@@ -92,48 +92,48 @@ def columns_for(width: int) -> tuple[ColumnSpec, ...]:
 
 
 def row_cells(
-    entry: JobEntry, now: datetime, keys: Iterable[str], bar_width: int = cells.BAR_WIDTH
-) -> dict[str, cells.SortableText]:
+    entry: JobEntry,
+    now: datetime,
+    keys: Iterable[str],
+    bar_width: int = cells.BAR_WIDTH,
+    name_width: int = 40,
+) -> dict[str, str]:
+    """The markup of each cell of a job's row."""
     job = entry.job
     running = not job.is_final and not entry.gone
-    eta = entry.eta(now)
-    stale = entry.stale_for(now)
-    tasks = job.tasks
-    total = len(tasks) if tasks is not None else None
-    values: dict[str, cells.SortableText] = {}
+    values: dict[str, str] = {}
     for key in keys:
         if key == "state":
             values[key] = cells.state_cell(job.state, entry.gone)
         elif key == "name":
-            values[key] = cells.text_cell(job.name or "(no name)")
+            values[key] = cells.name_cell(job.name, name_width)
         elif key == "progress":
             values[key] = cells.progress_cell(job.progress, job.state, bar_width)
         elif key == "tasks":
+            total = len(job.tasks) if job.tasks is not None else None
             values[key] = cells.tasks_cell(job.tasks_done, total)
         elif key == "priority":
-            values[key] = cells.text_cell(str(job.priority), sort_key=job.priority)
+            values[key] = str(job.priority)
         elif key == "created":
             values[key] = cells.time_cell(job.created, now)
         elif key == "started":
             values[key] = cells.time_cell(job.start_time, now)
         elif key == "duration":
             # A stale row says so (and for how long) where its running time would be.
+            stale = entry.stale_for(now)
             values[key] = (
                 cells.stale_cell(stale)
                 if stale is not None
                 else cells.duration_cell(job.elapsed(now), running)
             )
         elif key == "eta":
-            values[key] = cells.SortableText(
-                cells.duration(eta) if eta is not None else "",
-                sort_key=eta.total_seconds() if eta is not None else float("inf"),
-            )
+            values[key] = cells.duration(entry.eta(now))
         elif key == "id":
-            values[key] = cells.text_cell(cells.short_id(job.id), "dim", sort_key=job.id)
+            values[key] = cells.id_cell(job.id)
     return values
 
 
-class JobsTable(DataTable[Text]):
+class JobsTable(DataTable[str]):
     """The live jobs table. The app calls `reconcile` with the ids that changed."""
 
     BINDINGS = [
@@ -152,7 +152,7 @@ class JobsTable(DataTable[Text]):
         self._specs: tuple[ColumnSpec, ...] = ()
         self._shown: set[str] = set()  # job ids with a row
         #: Each job's latest cells and their signature (plain text + style), shown or not.
-        self._cells: dict[str, tuple[dict[str, cells.SortableText], tuple[str, ...]]] = {}
+        self._cells: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {}
         self._computed_at: dict[str, float] = {}
         self._offsets_cache: tuple[object, int, list[tuple[RowKey, int]]] | None = None
 
@@ -166,10 +166,12 @@ class JobsTable(DataTable[Text]):
         specs = columns_for(width)
         if specs == self._specs and self.columns:
             name = self.columns.get(ColumnKey("name"))
-            if name is not None:
+            if name is not None and name.width != self._name_width(width):
+                # Names are cut to the column width with an ellipsis: redraw them all.
                 name.width = self._name_width(width)
+                self._cells.clear()
                 self._require_update_dimensions = True
-                self.refresh()
+                self.rebuild()
             return
         self._specs = specs
         self.clear(columns=True)
@@ -202,6 +204,11 @@ class JobsTable(DataTable[Text]):
         return max(3, progress.width - 5) if progress else cells.BAR_WIDTH
 
     @property
+    def _name_width_now(self) -> int:
+        name = self.columns.get(ColumnKey("name"))
+        return name.width if name is not None else 40
+
+    @property
     def column_keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._specs)
 
@@ -232,14 +239,14 @@ class JobsTable(DataTable[Text]):
 
     def _cells_for(
         self, job_id: str, entry: JobEntry, now: datetime, *, reuse: bool = False
-    ) -> tuple[dict[str, cells.SortableText], tuple[str, ...]]:
+    ) -> tuple[dict[str, str], tuple[str, ...]]:
         """The row's cells and their signature; a final job's cached cells are reused."""
         cached = self._cells.get(job_id)
         if reuse and cached is not None and entry.job.is_final and entry.stale_since is None:
             return cached
-        values = row_cells(entry, now, self.column_keys, self._bar_width)
+        values = row_cells(entry, now, self.column_keys, self._bar_width, self._name_width_now)
         self._computed_at[job_id] = time.monotonic()
-        return values, tuple(v.plain + str(v.style) for v in values.values())
+        return values, tuple(values.values())
 
     def refilter(self) -> None:
         """Apply a new filter with the fewest row changes: rows that no longer match go in
@@ -250,7 +257,7 @@ class JobsTable(DataTable[Text]):
         gone = self._shown - wanted
         if gone:
             self._bulk_remove(gone)
-        added: list[tuple[str, dict[str, cells.SortableText]]] = []
+        added: list[tuple[str, dict[str, str]]] = []
         for job_id in wanted - self._shown:
             entry = self.store.entries[job_id]
             values, signature = self._cells_for(job_id, entry, now, reuse=True)
@@ -291,7 +298,7 @@ class JobsTable(DataTable[Text]):
         self.clear(columns=False)
         self._shown.clear()
         now = self.store.now()
-        rows: list[tuple[str, dict[str, cells.SortableText]]] = []
+        rows: list[tuple[str, dict[str, str]]] = []
         for job_id, entry in self.store.entries.items():
             if self._matches(entry):
                 values, signature = self._cells_for(job_id, entry, now, reuse=True)
@@ -302,7 +309,7 @@ class JobsTable(DataTable[Text]):
         self._sort()
         self._restore_cursor(keep)
 
-    def _bulk_add(self, rows: list[tuple[str, dict[str, cells.SortableText]]]) -> None:
+    def _bulk_add(self, rows: list[tuple[str, dict[str, str]]]) -> None:
         if not rows:
             return
         column_keys = [column.key for column in self.ordered_columns]
@@ -324,7 +331,7 @@ class JobsTable(DataTable[Text]):
         keep = self.cursor_job_id
         now = self.store.now()
         resort = False
-        new_rows: list[tuple[str, dict[str, cells.SortableText]]] = []
+        new_rows: list[tuple[str, dict[str, str]]] = []
         for job_id in job_ids:
             entry = self.store.get(job_id)
             present = job_id in self._shown
@@ -364,7 +371,7 @@ class JobsTable(DataTable[Text]):
                 changed_sort |= key == self.sort_key
         return changed_sort
 
-    def _set_cell(self, job_id: str, column: str, value: cells.SortableText) -> None:
+    def _set_cell(self, job_id: str, column: str, value: str) -> None:
         """Like DataTable.update_cell, but repaint only that cell, not the whole table: over
         SSH a one-second tick would otherwise resend every visible row."""
         row_key = RowKey(job_id)
