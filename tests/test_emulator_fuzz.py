@@ -62,11 +62,16 @@ def test_no_input_gets_a_500(
     method: str, path: str, params: dict[str, str], body: bytes | None, accept: str
 ) -> None:
     async def go() -> httpx.Response:
+        # An absolute path: "//x" relative to a base URL would be read as a host by the client.
         async with httpx.AsyncClient(
-            transport=EMULATOR.transport(), base_url="http://127.0.0.1/api/"
+            transport=EMULATOR.transport(), base_url="http://127.0.0.1"
         ) as c:
             return await c.request(
-                method, path, params=params, content=body, headers={**HEADERS, "Accept": accept}
+                method,
+                "/api/" + path,
+                params=params,
+                content=body,
+                headers={**HEADERS, "Accept": accept},
             )
 
     response = asyncio.run(go())
