@@ -11,8 +11,19 @@ import sys
 import time
 import traceback
 
-from benchmarks.common import Result, write_results
+from benchmarks.common import ROOT, Result, write_results
 from benchmarks.suite import BENCHMARKS, run_one
+
+
+def update_readme(table: str) -> None:
+    """Put the latest full table between the README's benchmark markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme.write_text(f"{head}{start}\n{table.strip()}\n{end}{tail}", encoding="utf-8")
 
 
 def main() -> int:
@@ -41,6 +52,8 @@ def main() -> int:
             )
     mode = "quick" if args.quick else "full"
     json_path, md_path = write_results(results, mode, time.perf_counter() - started)
+    if mode == "full" and not args.only and not failed:
+        update_readme(md_path.read_text(encoding="utf-8"))
     print(md_path.read_text(encoding="utf-8"))
     print(f"written: {json_path} and {md_path}", file=sys.stderr)
     if failed:
