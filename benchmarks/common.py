@@ -145,7 +145,7 @@ def write_results(results: list[Result], mode: str, seconds: float) -> tuple[Pat
         "machine": machine(),
         "results": [r.as_dict() for r in results],
     }
-    json_path = RESULTS / f"{'latest' if mode == 'full' else 'quick'}.json"
+    json_path = RESULTS / f"{'latest' if mode == 'full' else mode}.json"
     json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     md_path = json_path.with_suffix(".md")
     md_path.write_text(markdown(data), encoding="utf-8")

@@ -50,7 +50,8 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    mode = "quick" if args.quick else "full"
+    # A partial run (--only) never replaces the full results the README shows.
+    mode = "quick" if args.quick else ("partial" if args.only else "full")
     json_path, md_path = write_results(results, mode, time.perf_counter() - started)
     if mode == "full" and not args.only and not failed:
         update_readme(md_path.read_text(encoding="utf-8"))

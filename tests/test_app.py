@@ -334,3 +334,32 @@ async def test_typing_narrows_and_widens_the_filter_keeping_order() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert shown() == expected("")
+
+
+async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
+    app = demo(jobs=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        target_id, target = next(
+            (i, e.job) for i, e in app.store.entries.items() if e.job.state == JobState.FINISHED
+        )
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*target_id.rsplit(":", 1)[1][:8])
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.table.cursor_job_id == target_id, target.name
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == target_id
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.engine.status.paused and "PAUSED" in str(app.query_one("#header").content)
+        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu.stats.reset()
+        report = await app.engine.cycle()
+        assert report.skipped == "paused" and emu.stats.total == 0
+        await pilot.press("p", "r")
+        await settle(app, pilot)
+        assert not app.engine.status.paused and emu.stats.total >= 1

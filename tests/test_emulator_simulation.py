@@ -146,3 +146,15 @@ def test_date_formats() -> None:
     assert format_date(START, "naive") == "2026-03-02T09:30:00"
     assert format_date(moment, "iso") == "2026-03-02T09:30:00.5800000Z"
     assert format_date(START, "msdate") == f"/Date({int(START.timestamp() * 1000)})/"
+
+
+def test_fast_uuid_text_matches_uuid4() -> None:
+    import random
+    import uuid
+
+    from amstui.emulator.simulation import uuid4_text
+
+    rng = random.Random(8)
+    for _ in range(2000):
+        bits = rng.getrandbits(128)
+        assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))

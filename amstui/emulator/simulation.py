@@ -17,7 +17,6 @@ import heapq
 import json
 import random
 import threading
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -86,6 +85,17 @@ TASK_BODY = (
     '</inputAsset><outputAsset assetCreationOptions="0" assetName="{name}">'
     "JobOutputAsset({index})</outputAsset></taskBody>"
 )
+
+
+def uuid4_text(bits: int) -> str:
+    """str(uuid.UUID(int=bits, version=4)), without building a UUID (100,000 jobs need
+    about 370,000 ids at start-up)."""
+    bits &= ~(0xC000 << 48)
+    bits |= 0x8000 << 48
+    bits &= ~(0xF000 << 64)
+    bits |= 4 << 76
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _ms(moment: datetime) -> datetime:
@@ -210,7 +220,7 @@ class Simulation:
     # ------------------------------------------------------------------ population
 
     def _new_id(self, prefix: str) -> str:
-        return f"nb:{prefix}:UUID:{uuid.UUID(int=self._rng.getrandbits(128), version=4)}"
+        return f"nb:{prefix}:UUID:{uuid4_text(self._rng.getrandbits(128))}"
 
     def _make_tasks(self, job_name: str, fail: bool) -> list[SimTask]:
         rng = self._rng
