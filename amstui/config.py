@@ -14,6 +14,9 @@ Precedence for each value: flags, then `AMSTUI_*` variables, then the file, then
     max_in_flight = 8         # concurrent requests
     requests_per_second = 0   # request budget; 0 = unlimited
 
+    [keys]                    # remap key bindings by their id (README: Keys)
+    "app.cancel" = "ctrl+k"
+
     [accounts.prod]
     endpoint = "https://myaccount.restv2.westeurope.media.azure.net/api/"
     api = "v2"
@@ -83,6 +86,8 @@ class Settings:
     path: Path | None
     defaults: Defaults = field(default_factory=Defaults)
     accounts: Mapping[str, Account] = field(default_factory=dict)
+    #: Key bindings remapped by id, e.g. {"app.cancel": "ctrl+k"} (see README: Keys).
+    keys: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,10 +255,16 @@ def parse_settings(text: str, source: str) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "(file)", f"not valid TOML: {exc}") from None
     for key in data:
-        if key not in ("defaults", "accounts"):
+        if key not in ("defaults", "accounts", "keys"):
             raise ConfigError(
-                source, key, "unknown section (expected [defaults] or [accounts.NAME])"
+                source, key, "unknown section (expected [defaults], [keys] or [accounts.NAME])"
             )
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(source, "keys", 'must be a table of binding id = "key"')
+    for binding_id, value in keys.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(source, f"keys.{binding_id}", 'must be a key name, e.g. "ctrl+k"')
     defaults = _defaults(source, data.get("defaults", {}))
     accounts_table = data.get("accounts", {})
     if not isinstance(accounts_table, dict):
@@ -261,7 +272,7 @@ def parse_settings(text: str, source: str) -> Settings:
     accounts = {name: _account(source, name, table) for name, table in accounts_table.items()}
     if defaults.account and defaults.account not in accounts:
         raise ConfigError(source, "defaults.account", f"names no [accounts.{defaults.account}]")
-    return Settings(path=Path(source), defaults=defaults, accounts=accounts)
+    return Settings(path=Path(source), defaults=defaults, accounts=accounts, keys=keys)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -326,6 +337,7 @@ class Resolved:
     max_in_flight: int
     requests_per_second: float
     settings: Settings
+    keys: Mapping[str, str] = field(default_factory=dict)
 
 
 def resolve(settings: Settings, wanted: Overrides) -> Resolved:
@@ -373,4 +385,5 @@ def resolve(settings: Settings, wanted: Overrides) -> Resolved:
         max_in_flight=d.max_in_flight,
         requests_per_second=d.requests_per_second,
         settings=settings,
+        keys=settings.keys,
     )

@@ -38,6 +38,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         max_in_flight=resolved.max_in_flight if resolved else 8,
         requests_per_second=resolved.requests_per_second if resolved else 0.0,
         theme=resolved.theme if resolved else None,
+        keymap=tuple(resolved.keys.items()) if resolved else (),
     )
     app = make_app(connection.client, options, now=connection.now, on_exit=connection.client.aclose)
     app.run(mouse=not args.no_mouse)

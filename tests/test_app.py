@@ -363,3 +363,16 @@ async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
         await pilot.press("p", "r")
         await settle(app, pilot)
         assert not app.engine.status.paused and emu.stats.total >= 1
+
+
+async def test_keys_remapped_from_config() -> None:
+    from dataclasses import replace
+
+    app, connection = frozen_demo(jobs=20)
+    app = type(app)(
+        connection.client, replace(app.options, keymap=(("app.help", "f1"),)), now=connection.now
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -163,3 +163,11 @@ def test_bad_flag_values() -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert config.is_loopback_host(host) is loopback
+
+
+def test_keys_table() -> None:
+    settings = config.parse_settings('[keys]\n"app.cancel" = "ctrl+k"\n', "f.toml")
+    assert settings.keys == {"app.cancel": "ctrl+k"}
+    assert config.resolve(settings, Overrides()).keys == {"app.cancel": "ctrl+k"}
+    with pytest.raises(ConfigError, match="keys.app.cancel"):
+        config.parse_settings('[keys]\n"app.cancel" = 3\n', "f.toml")

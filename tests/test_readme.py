@@ -30,3 +30,13 @@ def test_screenshots_exist_and_are_shown() -> None:
     for name in ("table", "detail", "help", "cancel"):
         assert (ROOT / "screenshots" / f"{name}.svg").is_file()
         assert f"screenshots/{name}.svg" in README
+
+
+def test_every_binding_id_is_documented() -> None:
+    from amstui.ui.detail_screen import DetailScreen
+    from amstui.ui.jobs_table import JobsTable
+
+    ids = [b.id for b in [*APP_BINDINGS, *JobsTable.BINDINGS, *DetailScreen.BINDINGS]]  # type: ignore[union-attr]
+    for binding_id in ids:
+        if binding_id and binding_id != "detail.top" and binding_id != "detail.quit":
+            assert f"`{binding_id}`" in README, binding_id

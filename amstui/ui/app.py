@@ -62,6 +62,8 @@ class AppOptions:
     max_in_flight: int = 8
     requests_per_second: float = 0.0
     theme: str | None = None
+    #: Binding id -> key(s), from the config file's [keys] table.
+    keymap: tuple[tuple[str, str], ...] = ()
     #: False for tests and screenshots: no background loop; cycles are driven explicitly.
     autostart: bool = True
 
@@ -112,6 +114,8 @@ class AmstuiApp(App[int]):
         self._pending_transitions: list[Transition] = []
         if options.theme:
             self.theme = options.theme
+        if options.keymap:
+            self.set_keymap(dict(options.keymap))
 
     # ------------------------------------------------------------------ layout
 
