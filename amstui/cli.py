@@ -231,9 +231,6 @@ def run_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
-
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())

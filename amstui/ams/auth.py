@@ -109,7 +109,6 @@ class BearerTokenAuth(httpx.Auth):
         self._last_attempt = float("-inf")
         self._lock: asyncio.Lock | None = None
         self._issued: list[str] = []
-        self.fetch_count = 0
 
     def __repr__(self) -> str:
         return f"BearerTokenAuth(scope={self._scope!r})"
@@ -131,7 +130,6 @@ class BearerTokenAuth(httpx.Auth):
 
     async def _fetch(self) -> TokenInfo:
         self._last_attempt = self._clock()
-        self.fetch_count += 1
         try:
             raw = await asyncio.to_thread(self._source.get_token_info, self._scope)
         except Exception as exc:  # azure-identity raises many kinds; none may carry a token

@@ -148,7 +148,6 @@ class AmsV2Client:
         # Injectable so that screenshots and snapshot tests show stable latencies and times.
         self._timer = timer
         self._wallclock = wallclock or (lambda: datetime.now(UTC))
-        self.request_count = 0
         self._auth = auth
         self._http = httpx.AsyncClient(
             auth=auth,
@@ -411,7 +410,6 @@ class AmsV2Client:
             "x-ms-client-request-id": str(uuid.uuid4()),
         }
         started_at = self._wallclock()
-        self.request_count += 1
         t0 = self._timer()
         shown_url = redact_url(url)
         sent = False

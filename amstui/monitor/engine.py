@@ -137,8 +137,6 @@ class RefreshEngine:
         self._loaded = False
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
-        self.total_requests = 0
-        self.last_report: CycleReport | None = None
         #: True while a cycle runs; `on_cycle_end` is called when it is over (the TUI draws
         #: a cycle's changes in one go then).
         self.in_cycle = False
@@ -151,7 +149,6 @@ class RefreshEngine:
         stamp = self.monotonic()
         for _ in range(count):
             self._request_times.append(stamp)
-        self.total_requests += count
         return count
 
     def requests_per_minute(self) -> int:
@@ -185,7 +182,6 @@ class RefreshEngine:
 
     async def cycle(self) -> CycleReport:
         report = CycleReport()
-        self.last_report = report
         if self.status.paused:
             report.skipped = "paused"
             return report
