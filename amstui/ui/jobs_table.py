@@ -41,14 +41,14 @@ class ColumnSpec:
 # keeping them left halves what a steady refresh sends over SSH.
 COLUMNS = (
     ColumnSpec("state", "State", 12),
-    ColumnSpec("progress", "Progress", 10, 0, 100),
-    ColumnSpec("progress", "Progress", 15, 100),
+    ColumnSpec("progress", "Progress", 10, 0, 120),
+    ColumnSpec("progress", "Progress", 15, 120),
     ColumnSpec("duration", "Duration", 8),
     ColumnSpec("eta", "ETA", 6),
     ColumnSpec("name", "Name", 0),
-    ColumnSpec("tasks", "Tasks", 5, 100),
-    ColumnSpec("priority", "Pri", 3, 100),
-    ColumnSpec("created", "Created", 11, 100),
+    ColumnSpec("tasks", "Tasks", 5, 120),
+    ColumnSpec("priority", "Pri", 3, 120),
+    ColumnSpec("created", "Created", 11, 120),
     ColumnSpec("started", "Started", 11, 140),
     ColumnSpec("id", "Id", 8),
 )
