@@ -231,6 +231,5 @@ def run_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
