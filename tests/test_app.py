@@ -265,6 +265,40 @@ async def test_faults_leave_the_app_running_rows_stale_then_recovered(
         assert all(app.store.entries[i].stale_since is None for i in app.store.active_ids())
 
 
+async def test_401_marks_rows_stale_then_recovers_with_a_new_token() -> None:
+    from amstui.ams.auth import BearerTokenAuth
+    from amstui.ams.client import AmsV2Client
+    from amstui.connect import DEMO_ROOT, MONITOR_RETRY
+    from amstui.ui.app import AppOptions, make_app
+    from tests.conftest import FakeCredential
+
+    _, connection = frozen_demo(jobs=40)
+    emu = connection.emulator
+    assert emu is not None
+    # The credential hands out the same token once more before a new one: like MSAL's cache.
+    client = AmsV2Client(
+        DEMO_ROOT,
+        auth=BearerTokenAuth(FakeCredential("tok-1", "tok-1", "tok-2"), "s"),
+        transport=emu.transport(),
+        retry=MONITOR_RETRY,
+    )
+    app = make_app(
+        client, AppOptions("t", "e", autostart=False), now=emu.now, monotonic=lambda: 1.0
+    )
+    app.backend_emulator = emu  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        active = app.store.active_ids()
+        emu.expire_tokens()
+        await cycle(app, pilot, advance=5)
+        assert app.is_running and app.engine.status.state == "auth"
+        assert "unauthorized" in app.engine.status.reason
+        assert all(app.store.entries[i].stale_since is not None for i in active)
+        await cycle(app, pilot, advance=5)
+        assert app.engine.status.state == "live"
+        assert all(app.store.entries[i].stale_since is None for i in app.store.active_ids())
+
+
 async def test_401_then_recovered() -> None:
     app = demo(jobs=40)
     async with app.run_test(size=(120, 40)) as pilot:
