@@ -177,6 +177,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: one line here, the traceback in the log file
+        import logging
+
+        from amstui import logfile
+
+        path = logfile.configure()
+        logging.getLogger("amstui").exception("internal error")
+        where = f"; details in {path}" if path else ""
+        from amstui.ams.exchange import redact_text
+
+        message = redact_text(f"{type(exc).__name__}: {exc}")
+        print(f"amstui: internal error: {message}{where}", file=sys.stderr)
+        return 1
 
 
 def run_emulator(args: argparse.Namespace) -> int:

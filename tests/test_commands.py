@@ -392,3 +392,19 @@ def test_bad_config_file_is_one_line(tmp_path) -> None:  # type: ignore[no-untyp
     assert proc.returncode == 2
     line = one_line_error(proc)
     assert str(config) in line and "accounts.a.endpoint" in line and "loopback" in line
+
+
+def test_a_bug_is_one_line_and_the_traceback_goes_to_the_log(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from amstui import cli
+    from amstui.commands import info
+
+    def broken(args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom with Bearer s3cr3t-token inside")
+
+    monkeypatch.setattr(info, "run", broken)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: boom" in err
+    assert "s3cr3t-token" not in err and "Traceback" not in err
+    log = (tmp_path / "amstui.log").read_text()
+    assert "Traceback" in log and "s3cr3t-token" not in log
