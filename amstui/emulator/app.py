@@ -453,8 +453,16 @@ class Emulator:
                 if req.method == "POST":
                     return self._create_job(req, now)
                 _only(req, "GET")
+                # Views are computed for the page only, unless a filter or an order needs
+                # them all (the first listing of 100,000 jobs would compute every one).
                 return self._collection(
-                    req, "Jobs", self.sim.views(now), JOB_FILTER_PROPS, JOB_PROPERTIES, req.fmt.job
+                    req,
+                    "Jobs",
+                    self.sim.job_list(),
+                    JOB_FILTER_PROPS,
+                    JOB_PROPERTIES,
+                    req.fmt.job,
+                    to_view=lambda job: self.sim.view(job, now),
                 )
             _only(req, "GET")
             tasks = [t for v in self.sim.views(now) for t in v.tasks]
@@ -487,8 +495,12 @@ class Emulator:
         props: dict[str, Any],
         allowed: tuple[str, ...],
         render: Callable[..., dict[str, Any]],
+        to_view: Callable[[Any], Any] | None = None,
     ) -> Reply:
         entity = entity_set[:-1]
+        if to_view is not None and ("$filter" in req.query or "$orderby" in req.query):
+            rows = [to_view(r) for r in rows]
+            to_view = None
         text = req.query.get("$filter")
         if text is not None:
             predicate = compile_filter(text, props, entity)
@@ -501,6 +513,8 @@ class Emulator:
         limit = PAGE_CAP if top is None else min(top, PAGE_CAP)
         select = parse_select(req.query.get("$select"), allowed, entity)
         page = rows[skip : skip + limit]
+        if to_view is not None:
+            page = [to_view(r) for r in page]
         return Reply(
             200,
             req.fmt.collection(entity_set, (render(r, select) for r in page)),

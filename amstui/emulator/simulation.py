@@ -399,6 +399,10 @@ class Simulation:
             job.final = result
         return result
 
+    def job_list(self) -> list[SimJob]:
+        with self._lock:
+            return list(self.jobs.values())
+
     def views(self, now: datetime) -> list[JobView]:
         with self._lock:
             return [self.view(job, now) for job in self.jobs.values()]
