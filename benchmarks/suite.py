@@ -235,7 +235,12 @@ async def _ui_latency(quick: bool) -> list[Result]:
             per_tick = int(os.environ.get("AMSTUI_BENCH_FEED", "48"))
             while running:
                 now = app.store.now()
-                for job_id in rng.sample(ids, per_tick):
+                # Half the updates land on rows on screen (running jobs usually are), half
+                # anywhere in the account.
+                on_screen = list(table.visible_job_ids())
+                picks = rng.sample(on_screen, min(per_tick // 2, len(on_screen)))
+                picks += rng.sample(ids, per_tick - len(picks))
+                for job_id in picks:
                     job = app.store.entries[job_id].job
                     task = Task(
                         id=job_id + "t",

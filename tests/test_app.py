@@ -410,3 +410,61 @@ async def test_keys_remapped_from_config() -> None:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+def entry_name(app: AmstuiApp, job_id: str) -> str:
+    return app.store.entries[job_id].job.name[:12]
+
+
+def screen_text(app: AmstuiApp) -> str:
+    """The text on screen (the SVG screenshot writes spaces as &#160;)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_offscreen_updates_show_once_scrolled_into_view() -> None:
+    from dataclasses import replace
+
+    app = demo(jobs=200)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        table = app.table
+        bottom = table.coordinate_to_cell_key((table.row_count - 1, 0)).row_key.value
+        assert bottom is not None
+        await pilot.press("G")  # draw the bottom rows once (the table caches their rendering)
+        await pilot.pause()
+        assert entry_name(app, bottom) in screen_text(app)
+        await pilot.press("g")
+        await pilot.pause()
+        assert bottom not in table.visible_job_ids()
+        entry = app.store.entries[bottom]
+        app.store.upsert(replace(entry.job, name="RenamedWhileOffscreen"))
+        app.store.flush()
+        app.apply_changes()
+        await pilot.pause()
+        assert "RenamedWhileOffscreen" not in screen_text(app)  # not on screen yet
+        await pilot.press("G")
+        await pilot.pause()
+        assert bottom in table.visible_job_ids()
+        assert "RenamedWhileOffscreen" in screen_text(app)
+
+
+async def test_on_screen_updates_repaint_their_row() -> None:
+    from dataclasses import replace
+
+    app = demo(jobs=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(app, pilot)
+        table = app.table
+        top = table.coordinate_to_cell_key((1, 0)).row_key.value
+        assert top is not None and top in table.visible_job_ids()
+        before = screen_text(app)
+        assert entry_name(app, top) in before
+        app.store.upsert(replace(app.store.entries[top].job, name="RenamedOnScreen"))
+        app.store.flush()
+        app.apply_changes()
+        await pilot.pause()
+        after = screen_text(app)
+        assert "RenamedOnScreen" in after
+        # The other rows still show what they showed (their cached rendering stayed valid).
+        other = table.coordinate_to_cell_key((2, 0)).row_key.value
+        assert entry_name(app, other) in after  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, Row, RowDoesNotExist, RowKey
 
@@ -155,6 +156,9 @@ class JobsTable(DataTable[str]):
         self._cells: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {}
         self._computed_at: dict[str, float] = {}
         self._offsets_cache: tuple[object, int, list[tuple[RowKey, int]]] | None = None
+        self._offscreen_changes = False
+        #: Rows changed on screen since the last frame: row key -> row index.
+        self._dirty_rows: dict[RowKey, int] = {}
 
     # ------------------------------------------------------------------ columns
 
@@ -377,10 +381,10 @@ class JobsTable(DataTable[str]):
         row_key = RowKey(job_id)
         column_key = ColumnKey(column)
         self._data[row_key][column_key] = value
-        self._update_count += 1
         row = self._row_locations.get(row_key)
         col = self._column_locations.get(column_key)
         if row is None or col is None:
+            self._update_count += 1
             self.refresh()
             return
         # DataTable.refresh_coordinate sums the heights of all rows above (O(rows)); every
@@ -388,7 +392,54 @@ class JobsTable(DataTable[str]):
         columns = self.ordered_columns
         x = sum(c.get_render_width(self) for c in columns[:col]) + self._row_label_column_width
         y = row + (self.header_height if self.show_header else 0)
-        self._refresh_region(Region(x, y, columns[col].get_render_width(self), 1))
+        region = Region(x, y, columns[col].get_render_width(self), 1)
+        if not self.window_region.overlaps(region):
+            # Off screen: no repaint, and the render caches of the visible rows stay valid
+            # (bumping the update count would re-render every visible row on the next frame).
+            # They are invalidated when the view moves (scroll, resize).
+            self._offscreen_changes = True
+            return
+        # On screen: forget only this row's cached rendering (evicted before the next frame,
+        # see render_lines) rather than bumping the update count, which would make the next
+        # frame re-render every visible cell.
+        self._dirty_rows[row_key] = row
+        self._refresh_region(region)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._dirty_rows:
+            self._evict_dirty_rows()
+        return super().render_lines(crop)
+
+    def _evict_dirty_rows(self) -> None:
+        dirty, self._dirty_rows = self._dirty_rows, {}
+        indexes = set(dirty.values())
+        header = self.header_height if self.show_header else 0
+        lines = {index + header for index in indexes}
+        count = self._update_count
+        for index in indexes:
+            self._row_renderable_cache.discard((count, index))
+        for key in list(self._cell_render_cache.keys()):
+            if key[0] in dirty:
+                self._cell_render_cache.discard(key)
+        for row_key in list(self._row_render_cache.keys()):
+            if row_key[0] in dirty:
+                self._row_render_cache.discard(row_key)
+        for line_key in list(self._line_cache.keys()):
+            if line_key[0] in lines:
+                self._line_cache.discard(line_key)
+
+    def _view_moved(self) -> None:
+        if self._offscreen_changes:
+            self._offscreen_changes = False
+            self._update_count += 1
+            self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self._view_moved()
+        super().watch_scroll_y(old_value, new_value)
+
+    def on_resize(self) -> None:
+        self._view_moved()
 
     def tick(self) -> None:
         """Time moves: running durations, ETAs and stale ages of the visible active rows
