@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from amstui.ui.keys import APP_BINDINGS
+from amstui.ui.keys import APP_BINDINGS, KEY_LABELS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,9 +20,8 @@ def test_quick_start_has_exactly_two_commands() -> None:
 
 def test_key_table_covers_every_binding() -> None:
     table = README.split("### Keys", 1)[1].split("\n#", 1)[0]
-    labels = {"question_mark": "?", "slash": "/", "escape": "esc"}
     for binding in APP_BINDINGS:
-        key = labels.get(binding.key, binding.key)
+        key = KEY_LABELS.get(binding.key, binding.key)
         assert f"`{key}`" in table or (key.isdigit() and "`0` … `6`" in table), key
 
 

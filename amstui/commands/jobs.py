@@ -12,8 +12,6 @@ from amstui.cli import EXIT_USAGE, CliError
 from amstui.commands import output
 from amstui.commands.session import fail, resolve_connection
 
-SINCE = {"all": None}
-
 
 def parse_since(text: str) -> timedelta | None:
     """`24h`, `7d`, `30d`, `90m`, `all`."""

@@ -20,7 +20,6 @@ from amstui.emulator.simulation import JobView, TaskView
 
 MINIMAL_CT = "application/json;odata=minimalmetadata;streaming=true;charset=utf-8"
 VERBOSE_CT = "application/json;odata=verbose;charset=utf-8"
-DATE_STYLES = ("auto", "naive", "iso", "msdate")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -59,7 +59,6 @@ async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) 
 class EngineStatus:
     state: str = "connecting"  # connecting | live | degraded | offline | auth
     reason: str = ""
-    last_good: datetime | None = None
     #: monotonic() of the last good cycle: "updated Ns ago" is real time, even in the demo.
     last_good_at: float | None = None
     backoff_until: float | None = None
@@ -351,7 +350,6 @@ class RefreshEngine:
             return
         self._throttle_streak = 0
         self.status.backoff_until = None
-        self.status.last_good = self.now()
         self.status.last_good_at = self.monotonic()
         if report.errors:
             self.status.state = "degraded"

@@ -25,7 +25,6 @@ MAX_SAMPLES = 12
 @dataclass(slots=True)
 class JobEntry:
     job: Job
-    fetched_at: datetime
     stale_since: datetime | None = None
     gone: bool = False
     #: The job's own record was fetched (list entries lack nothing but tasks; this marks a
@@ -114,7 +113,7 @@ class JobStore:
         ):
             self.newest_created = job.created
         if entry is None:
-            entry = JobEntry(job=job, fetched_at=now, record_fetched=record)
+            entry = JobEntry(job=job, record_fetched=record)
             self.entries[job.id] = entry
             self._track(entry)
             self._sample(entry, now)
@@ -124,7 +123,6 @@ class JobStore:
         merged = previous.merged(job)
         changed = merged != previous or entry.stale_since is not None or entry.gone
         entry.job = merged
-        entry.fetched_at = now
         entry.stale_since = None
         entry.gone = False
         entry.record_fetched = entry.record_fetched or record
@@ -176,9 +174,6 @@ class JobStore:
 
     def exchanges(self, job_id: str) -> tuple[Exchange, ...]:
         return self._exchanges.get(job_id, ())
-
-    def touch(self, job_id: str) -> None:
-        self._pending.add(job_id)
 
     def flush(self, transitions: bool = True) -> None:
         """Tell listeners what changed since the last flush.

@@ -275,7 +275,7 @@ class AmstuiApp(App[int]):
     def refresh_header(self) -> None:
         # Fixed one-line bars: no layout pass (it would repaint the whole screen each second).
         self.query_one(HeaderBar).update(
-            header_text(self.options.account, self.options.endpoint, self.engine, self.now()),
+            header_text(self.options.account, self.options.endpoint, self.engine),
             layout=False,
         )
 

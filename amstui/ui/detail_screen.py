@@ -4,7 +4,7 @@ timing, updated live while open (`enter` opens it, `esc` goes back)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Group, RenderableType
 from rich.json import JSON
@@ -30,7 +30,7 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     table.add_column()
     running = f"{job.running_duration_ms:,.0f} ms"
     if job.running_duration_ms:
-        running += f"  ({cells.duration(_ms(job.running_duration_ms))})"
+        running += f"  ({cells.duration(timedelta(milliseconds=job.running_duration_ms))})"
     rows: list[tuple[str, RenderableType]] = [
         ("State", Text.from_markup(cells.state_cell(job.state, entry.gone))),
         ("Progress", Text.from_markup(cells.progress_cell(job.progress, job.state))),
@@ -52,12 +52,6 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     for label, value in rows:
         table.add_row(label, value)
     return table
-
-
-def _ms(value: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(milliseconds=value)
 
 
 def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:

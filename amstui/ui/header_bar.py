@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from rich.text import Text
 from textual.widgets import Static
@@ -19,7 +19,7 @@ STATE_LOOK = {
 }
 
 
-def header_text(account: str, endpoint: str, engine: RefreshEngine, now: datetime) -> Text:
+def header_text(account: str, endpoint: str, engine: RefreshEngine) -> Text:
     status = engine.status
     label, style = STATE_LOOK.get(status.state, (status.state, ""))
     text = Text(no_wrap=True, overflow="ellipsis")
