@@ -122,6 +122,8 @@ class SimJob:
     transform: str = ""
     arm_name: str = ""
     description: str | None = None
+    #: systemData.createdBy (None: the answer carries only the dates, as recorded GETs do).
+    created_by: str | None = None
     correlation: dict[str, str] = field(default_factory=dict)
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
@@ -278,6 +280,7 @@ class Simulation:
             input_assets=[self._new_id("cid")],
             transform=transform.name,
             arm_name=f"{transform.slug}-{slug}-{self._serial:06d}",
+            created_by="media-ops@contoso.com" if self._serial % 3 == 0 else None,
         )
         return job
 
