@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import httpx
 
@@ -323,7 +323,12 @@ class Emulator:
                 fault = self.faults.take(route)
                 if self.faults.latency > 0:
                     await asyncio.sleep(self.faults.latency)
-                reply = self._dispatch(request, now)
+                if "$filter" in query or "$orderby" in query:
+                    # Filtering or ordering the whole account is the expensive kind of
+                    # request: off the event loop, so other clients keep being served.
+                    reply = await asyncio.to_thread(self._dispatch, request, now)
+                else:
+                    reply = self._dispatch(request, now)
         except HttpError as exc:
             reply = Reply(exc.status, fmt.error(exc.message), fmt.content_type, exc.headers)
             if exc.status == 401:
@@ -360,7 +365,12 @@ class Emulator:
         origin = f"{scope.get('scheme', 'http')}://{headers.get('host', '127.0.0.1')}"
         now = self.clock.now()
         self.sim.advance_to(now)
-        reply, route = v3.respond(method, path, raw_query, query, headers, body, origin)
+        call = (method, path, raw_query, query, headers, body, origin)
+        if method == "GET" and path.rstrip("/").lower().endswith("/jobs"):
+            # Listings filter and sort the whole account: off the event loop.
+            reply, route = await asyncio.to_thread(v3.respond, *call)
+        else:
+            reply, route = v3.respond(*call)
         correlation = headers.get("x-ms-client-request-id", "")[:200] or request_id
         base = {
             "Cache-Control": "no-cache",
@@ -394,6 +404,8 @@ class Emulator:
         hostname, _, port = host.rpartition(":") if ":" in host else (host, "", "")
         if not hostname:
             hostname = host
+        # The path was decoded: encode it again (a non-Latin-1 character cannot go in a header).
+        rest = quote(rest, safe="/'()$,;=:@!*+&-._~")
         if self.config.legacy_redirect and hostname.lower() in GLOBAL_HOSTS:
             target = "127.0.0.1" + (f":{port}" if port else "")
             return f"{scheme}://{target}{self.prefix}/api/{rest}"

@@ -397,9 +397,10 @@ class V3Service:
 
     def _find(self, transform: Transform, name: str) -> SimJob:
         view = self.emu.sim.find_arm(transform.name, name, self._now())
-        if view is None:
+        job = None if view is None else self.emu.sim.jobs.get(view.id)
+        if job is None:
             raise ArmError(404, "NotFound", "The requested resource was not found.")
-        return self.emu.sim.jobs[view.id]
+        return job
 
     def _job_json(self, job: SimJob) -> dict[str, Any]:
         now = self._now()
