@@ -55,8 +55,9 @@ PREVIEW_VERSIONS = (
 API_VERSIONS = frozenset(STABLE_VERSIONS + PREVIEW_VERSIONS)
 TRANSFORM_PAGE_SIZE = 1000
 MAX_BODY = 1024 * 1024
-#: Job names: Encoding.json and the MK.IO SDK.
-JOB_NAME = re.compile(r"^[a-zA-Z0-9]([-_.]*[a-zA-Z0-9])*[a-zA-Z0-9]$|^[a-zA-Z0-9]$")
+#: Job names: letters and digits, with single runs of '-', '_', '.' between them (the MK.IO
+#: SDK's rule, which also demands a letter or digit at both ends).
+JOB_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_.]*[a-zA-Z0-9])*$")
 _ARM_ROOT = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Media"
     r"/mediaServices/(?P<account>[^/]+)(?:/(?P<rest>.*))?$",
