@@ -125,6 +125,9 @@ class SimJob:
     #: systemData.createdBy (None: the answer carries only the dates, as recorded GETs do).
     created_by: str | None = None
     correlation: dict[str, str] = field(default_factory=dict)
+    #: v3 jobs created through the API: the input as sent, and each output's label and asset.
+    v3_input: dict[str, object] | None = None
+    v3_outputs: list[tuple[str | None, str]] | None = None
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
     input_assets: list[str] = field(default_factory=list)

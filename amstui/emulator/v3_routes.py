@@ -40,7 +40,7 @@ from amstui.emulator.v3_query import (
     parse_top,
     sort_key,
 )
-from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account
+from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account, normalize_input
 
 if TYPE_CHECKING:
     from amstui.emulator.app import Emulator, Reply
@@ -54,6 +54,10 @@ PREVIEW_VERSIONS = (
 )
 API_VERSIONS = frozenset(STABLE_VERSIONS + PREVIEW_VERSIONS)
 TRANSFORM_PAGE_SIZE = 1000
+INPUT_TYPES = tuple(
+    f"#Microsoft.Media.{kind}"
+    for kind in ("JobInputAsset", "JobInputHttp", "JobInputClip", "JobInputs", "JobInputSequence")
+)
 MAX_BODY = 1024 * 1024
 #: Job names: letters and digits, with single runs of '-', '_', '.' between them (the MK.IO
 #: SDK's rule, which also demands a letter or digit at both ends).
@@ -536,8 +540,32 @@ class V3Service:
         props = self._payload(req)
         if not isinstance(props.get("input"), dict) or not isinstance(props.get("outputs"), list):
             raise ArmError(400, "BadRequest", "A job needs 'input' and 'outputs'.")
-        if not 1 <= len(props["outputs"]) <= 20:
-            raise ArmError(400, "BadRequest", "A job has 1 to 20 outputs.")
+        outputs = props["outputs"]
+        if len(outputs) != len(transform.outputs):
+            raise ArmError(
+                400,
+                "BadRequest",
+                f"The job has {len(outputs)} outputs; transform '{transform.name}' has "
+                f"{len(transform.outputs)}: a job has one output per transform output.",
+            )
+        given_outputs: list[tuple[str | None, str]] = []
+        for output in outputs:
+            if (
+                not isinstance(output, dict)
+                or output.get("@odata.type") != "#Microsoft.Media.JobOutputAsset"
+                or not isinstance(output.get("assetName"), str)
+                or not isinstance(output.get("label", ""), str)
+            ):
+                raise ArmError(
+                    400,
+                    "BadRequest",
+                    "Each output is a #Microsoft.Media.JobOutputAsset with an assetName.",
+                )
+            given_outputs.append((output.get("label") or None, output["assetName"][:260]))
+        if props["input"].get("@odata.type") not in INPUT_TYPES:
+            raise ArmError(
+                400, "BadRequest", f"input's @odata.type is one of {', '.join(INPUT_TYPES)}."
+            )
         priority = props.get("priority", "Normal")
         if priority not in PRIORITIES:
             raise ArmError(400, "BadRequest", "priority is Low, Normal or High.")
@@ -562,6 +590,8 @@ class V3Service:
         )
         job.description = description
         job.correlation = dict(correlation)
+        job.v3_input = normalize_input(props["input"])
+        job.v3_outputs = given_outputs
         job.created_by = str(uuid.uuid5(uuid.NAMESPACE_URL, "amstui-emulator-app"))
         reply = self._json(self._job_json(job), "create job")
         return Reply(201, reply.body, reply.content_type)
