@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +43,33 @@ words = st.sampled_from(
         "startswith(name,'a')", "9" * 50,
     ]
 )
-expressions = st.lists(words, max_size=14).map(" ".join) | st.text(max_size=60)
+paths = st.sampled_from(
+    ["name", "Properties/State", "properties/created", "properties/lastModified", "bogus"]
+)
+ops = st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le", "has"])
+literals = st.sampled_from(
+    ["'a'", "'it''s'", "Microsoft.Media.JobState'queued'", "Microsoft.Media.JobState'X'"]
+) | st.builds(
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}{}".format,
+    st.sampled_from([0, 1, 2, 2021, 9999]) | st.integers(0, 9999),
+    st.sampled_from([0, 1, 12, 13]),
+    st.sampled_from([0, 1, 29, 31, 32]),
+    st.sampled_from([0, 1, 23, 24]),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.sampled_from(["", ".1", ".9999999", ".12345678"]),
+    st.sampled_from(["Z", "", "+05:00", "-14:00", "+23:59"]),
+)
+comparisons = st.tuples(paths, ops, literals).map(" ".join)
+structured = st.recursive(
+    comparisons,
+    lambda inner: st.tuples(inner, st.sampled_from([" and ", " or "]), inner).map("".join)
+    | inner.map("({})".format),
+    max_leaves=6,
+)
+expressions = (
+    structured | st.lists(words, max_size=14).map(" ".join) | st.text(max_size=60)
+)
 
 
 def job_fields() -> dict[str, Any]:
@@ -67,6 +94,29 @@ def test_parser_accepts_or_raises_query_error(text: str, order: str) -> None:
         compile_orderby(order, fields)
     except QueryError:
         pass
+
+
+HOSTILE_DATES = [
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59.9999999Z",
+    "0000-01-01T00:00:00Z",
+    "2021-02-29T00:00:00Z",
+    "2021-01-01T24:00:00Z",
+    "2021-01-01T00:00:00+24:00",
+    "2021-01-01",
+]
+
+
+@pytest.mark.parametrize("date", HOSTILE_DATES)
+@pytest.mark.parametrize("op", ["gt", "ge", "lt", "le"])
+def test_hostile_dates_are_query_errors_or_compare(date: str, op: str) -> None:
+    fields = job_fields()
+    try:
+        predicate = compile_filter(f"properties/created {op} {date}", fields)
+    except QueryError:
+        return
+    assert {predicate(row) for row in ARM.sim.job_list()} <= {True, False}
 
 
 segments = st.sampled_from(
