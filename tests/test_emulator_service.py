@@ -93,9 +93,7 @@ async def test_admin_refuses_hostile_values_and_keeps_serving(
 
     # json.dumps writes NaN/Infinity/1e+400 as a hostile client would send them.
     body = json.dumps(payload).replace("Infinity", "1e400")
-    async with httpx.AsyncClient(
-        transport=emulator.transport(), base_url="http://127.0.0.1"
-    ) as c:
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="http://127.0.0.1") as c:
         r = await c.post(f"/_emulator/{path}", content=body)
         assert r.status_code == 400, r.text
         assert "error" in r.json()
@@ -105,9 +103,7 @@ async def test_admin_refuses_hostile_values_and_keeps_serving(
 
 
 async def test_the_clock_cannot_be_pushed_past_what_dates_can_hold(emulator: Emulator) -> None:
-    async with httpx.AsyncClient(
-        transport=emulator.transport(), base_url="http://127.0.0.1"
-    ) as c:
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="http://127.0.0.1") as c:
         ten_years = 10 * 365 * 86400
         statuses = [
             (await c.post("/_emulator/clock", json={"advance": ten_years})).status_code
@@ -129,7 +125,9 @@ async def test_a_filter_with_too_many_terms_is_refused_quickly() -> None:
     assert elapsed < 1.0
     allowed = " or ".join(f"Name eq 'job {i}'" for i in range(30))
     async with http(emulator) as c:
-        assert (await c.get("Jobs", params={"$filter": allowed}, headers=HEADERS)).status_code == 200
+        assert (
+            await c.get("Jobs", params={"$filter": allowed}, headers=HEADERS)
+        ).status_code == 200
 
 
 def test_an_expensive_filter_does_not_block_other_clients() -> None:
@@ -141,7 +139,9 @@ def test_an_expensive_filter_does_not_block_other_clients() -> None:
         done: dict[str, float] = {}
 
         def run_heavy() -> None:
-            r = httpx.get(f"{server.url}Jobs", params={"$filter": heavy}, headers=HEADERS, timeout=120)
+            r = httpx.get(
+                f"{server.url}Jobs", params={"$filter": heavy}, headers=HEADERS, timeout=120
+            )
             assert r.status_code == 200
             done["heavy"] = time.monotonic()
 

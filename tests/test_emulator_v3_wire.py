@@ -68,7 +68,10 @@ class TestResources:
         url = f"{ROOT}transforms/AudioAnalysis/jobs/job1"
         request = {  # EX22/jobs-create.json, with the label of jobs-get-by-name.json
             "properties": {
-                "input": {"@odata.type": "#Microsoft.Media.JobInputAsset", "assetName": "job1-InputAsset"},
+                "input": {
+                    "@odata.type": "#Microsoft.Media.JobInputAsset",
+                    "assetName": "job1-InputAsset",
+                },
                 "outputs": [
                     {
                         "@odata.type": "#Microsoft.Media.JobOutputAsset",
@@ -192,15 +195,26 @@ class TestResources:
                         error = out["error"]
                         assert list(error) == ["code", "message", "category", "retry", "details"]
                         assert error["category"] in (
-                            "Service", "Download", "Upload", "Configuration", "Content", "Account"
+                            "Service",
+                            "Download",
+                            "Upload",
+                            "Configuration",
+                            "Content",
+                            "Account",
                         )
                         assert error["retry"] in ("DoNotRetry", "MayRetry")
                         assert error["details"] and set(error["details"][0]) == {"code", "message"}
                         codes.add(error["code"])
         assert codes and codes <= {
-            "ServiceError", "ServiceTransientError", "DownloadNotAccessible",
-            "DownloadTransientError", "UploadNotAccessible", "UploadTransientError",
-            "ConfigurationUnsupported", "ContentMalformed", "ContentUnsupported",
+            "ServiceError",
+            "ServiceTransientError",
+            "DownloadNotAccessible",
+            "DownloadTransientError",
+            "UploadNotAccessible",
+            "UploadTransientError",
+            "ConfigurationUnsupported",
+            "ContentMalformed",
+            "ContentUnsupported",
             "IdentityUnsupported",
         }
 
@@ -225,14 +239,24 @@ class TestProtocol:
         emu = make()
         async with client(emu) as c:
             missing = await c.get(ROOT + "transforms", headers=AUTH)
-            bad = await c.get(ROOT + "transforms", params={"api-version": "2023-01-01"}, headers=AUTH)
+            bad = await c.get(
+                ROOT + "transforms", params={"api-version": "2023-01-01"}, headers=AUTH
+            )
             versions = [
-                "2018-07-01", "2020-05-01", "2021-06-01", "2021-11-01", "2022-07-01",
-                "2018-03-30-preview", "2018-06-01-preview", "2019-05-01-preview",
+                "2018-07-01",
+                "2020-05-01",
+                "2021-06-01",
+                "2021-11-01",
+                "2022-07-01",
+                "2018-03-30-preview",
+                "2018-06-01-preview",
+                "2019-05-01-preview",
                 "2022-05-01-preview",
             ]
             ok = [
-                (await c.get(ROOT + "transforms", params={"api-version": v}, headers=AUTH)).status_code
+                (
+                    await c.get(ROOT + "transforms", params={"api-version": v}, headers=AUTH)
+                ).status_code
                 for v in versions
             ]
         assert missing.status_code == 400
@@ -251,7 +275,9 @@ class TestProtocol:
         emu = make()
         async with client(emu) as c:
             lower = ROOT.lower().replace("mediaservices", "MEDIASERVICES")
-            assert (await c.get(lower + "TRANSFORMS/thumbnails", params=AV, headers=AUTH)).status_code == 200
+            assert (
+                await c.get(lower + "TRANSFORMS/thumbnails", params=AV, headers=AUTH)
+            ).status_code == 200
             codes = {}
             for name, path in {
                 "sub": ROOT.replace(SUB, "11111111-1111-1111-1111-111111111111"),
@@ -273,7 +299,9 @@ class TestProtocol:
         emu = make(token="only-this")
         async with client(emu) as c:
             none = await c.get(ROOT + "transforms", params=AV)
-            wrong = await c.get(ROOT + "transforms", params=AV, headers={"Authorization": "Bearer x"})
+            wrong = await c.get(
+                ROOT + "transforms", params=AV, headers={"Authorization": "Bearer x"}
+            )
             right = await c.get(
                 ROOT + "transforms", params=AV, headers={"Authorization": "Bearer only-this"}
             )
@@ -286,7 +314,9 @@ class TestProtocol:
         emu = make()
         job = job_where(emu, lambda j, v: v.state == JobState.PROCESSING)
         async with client(emu) as c:
-            first = await c.get(ROOT + "transforms", params=AV, headers={**AUTH, "x-ms-client-request-id": "abc-1"})
+            first = await c.get(
+                ROOT + "transforms", params=AV, headers={**AUTH, "x-ms-client-request-id": "abc-1"}
+            )
             second = await c.get(ROOT + "transforms", params=AV, headers=AUTH)
             cancel = await c.post(job_path(job) + "/cancelJob", params=AV, headers=AUTH)
         for r in (first, second):
@@ -296,7 +326,9 @@ class TestProtocol:
             assert r.headers["x-ms-routing-request-id"].endswith(r.headers["x-ms-request-id"])
         assert first.headers["x-ms-correlation-request-id"] == "abc-1"
         assert first.headers["x-ms-request-id"] != second.headers["x-ms-request-id"]
-        reads = [int(r.headers["x-ms-ratelimit-remaining-subscription-reads"]) for r in (first, second)]
+        reads = [
+            int(r.headers["x-ms-ratelimit-remaining-subscription-reads"]) for r in (first, second)
+        ]
         assert reads[0] > reads[1]
         assert cancel.status_code == 200 and cancel.headers["content-length"] == "0"
         assert int(cancel.headers["x-ms-ratelimit-remaining-subscription-writes"]) >= 0
@@ -336,7 +368,9 @@ class TestQueries:
     ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         async with client(emu) as c:
-            r = await c.get(f"{ROOT}transforms/{transform}/jobs", params={**AV, **params}, headers=AUTH)
+            r = await c.get(
+                f"{ROOT}transforms/{transform}/jobs", params={**AV, **params}, headers=AUTH
+            )
             assert r.status_code == 200, r.text
             body = r.json()
             items += body["value"]
@@ -358,7 +392,9 @@ class TestQueries:
         target = everything[5]["name"]
         named = await self.list_jobs(
             emu,
-            **{"$filter": f"name eq '{target}' and properties/state eq Microsoft.Media.JobState'{everything[5]['properties']['state'].lower()}'"},
+            **{
+                "$filter": f"name eq '{target}' and properties/state eq Microsoft.Media.JobState'{everything[5]['properties']['state'].lower()}'"
+            },
         )
         assert [j["name"] for j in named] == [target]
         created = sorted(j["properties"]["created"] for j in everything)
@@ -381,7 +417,11 @@ class TestQueries:
             },
         )
         assert [j["properties"]["lastModified"] for j in recent] == sorted(
-            (j["properties"]["lastModified"] for j in everything if j["properties"]["lastModified"] >= high),
+            (
+                j["properties"]["lastModified"]
+                for j in everything
+                if j["properties"]["lastModified"] >= high
+            ),
             reverse=True,
         )
         either = await self.list_jobs(
@@ -394,8 +434,10 @@ class TestQueries:
         )
         assert {j["properties"]["state"] for j in either} <= {"Queued", "Scheduled"}
         assert len(either) == sum(
-            1 for j in everything
-            if j["properties"]["state"] in ("Queued", "Scheduled") and j["properties"]["created"] > low
+            1
+            for j in everything
+            if j["properties"]["state"] in ("Queued", "Scheduled")
+            and j["properties"]["created"] > low
         )
         not_finished = await self.list_jobs(
             emu, **{"$filter": "properties/state ne Microsoft.Media.JobState'Finished'"}
@@ -455,7 +497,9 @@ class TestQueries:
                 body = (await c.get(body["@odata.nextLink"], headers=AUTH)).json()
                 names += [j["name"] for j in body["value"]]
                 pages += 1
-        expected = sorted(j.arm_name for j in emu.sim.job_list() if j.transform == "AdaptiveStreaming")
+        expected = sorted(
+            j.arm_name for j in emu.sim.job_list() if j.transform == "AdaptiveStreaming"
+        )
         assert names == expected  # default order: name; nothing twice, nothing lost
         assert pages == -(-len(expected) // 9)
 
@@ -482,7 +526,9 @@ class TestQueries:
     async def test_last_page_has_no_next_link(self) -> None:
         emu = make(page_size=1000)
         async with client(emu) as c:
-            body = (await c.get(f"{ROOT}transforms/Thumbnails/jobs", params=AV, headers=AUTH)).json()
+            body = (
+                await c.get(f"{ROOT}transforms/Thumbnails/jobs", params=AV, headers=AUTH)
+            ).json()
         assert body["value"] and "@odata.nextLink" not in body
 
 
@@ -523,8 +569,16 @@ class TestWrites:
         url = f"{ROOT}transforms/ContentAwareEncoding/jobs/my-job.1"
         body = {
             "properties": {
-                "input": {"@odata.type": "#Microsoft.Media.JobInputAsset", "assetName": "job1-InputAsset"},
-                "outputs": [{"@odata.type": "#Microsoft.Media.JobOutputAsset", "assetName": "job1-OutputAsset"}],
+                "input": {
+                    "@odata.type": "#Microsoft.Media.JobInputAsset",
+                    "assetName": "job1-InputAsset",
+                },
+                "outputs": [
+                    {
+                        "@odata.type": "#Microsoft.Media.JobOutputAsset",
+                        "assetName": "job1-OutputAsset",
+                    }
+                ],
                 "correlationData": {"key1": "value1", "Key 2": "Value 2"},
             }
         }
@@ -538,21 +592,33 @@ class TestWrites:
             assert created.json()["systemData"]["createdByType"] == "Application"
             conflict = await c.put(url, params=AV, headers=AUTH, json=body)
             assert conflict.status_code == 409
-            bad_name = await c.put(url.replace("my-job.1", "bad name!"), params=AV, headers=AUTH, json=body)
+            bad_name = await c.put(
+                url.replace("my-job.1", "bad name!"), params=AV, headers=AUTH, json=body
+            )
             assert bad_name.status_code == 400
             patched = await c.patch(
-                url, params=AV, headers=AUTH, json={"properties": {"priority": "High", "description": "rush"}}
+                url,
+                params=AV,
+                headers=AUTH,
+                json={"properties": {"priority": "High", "description": "rush"}},
             )
             assert patched.status_code == 200
             assert patched.json()["properties"]["priority"] == "High"
             assert patched.json()["properties"]["description"] == "rush"
-            refused = await c.patch(url, params=AV, headers=AUTH, json={"properties": {"outputs": []}})
+            refused = await c.patch(
+                url, params=AV, headers=AUTH, json={"properties": {"outputs": []}}
+            )
             assert refused.status_code == 400
             assert refused.json()["error"]["message"] == (
                 "Update is only supported for description and priority."
             )
             for junk in (b"{", b"[]", b'{"properties": 3}'):
-                r = await c.put(url + "x", params=AV, headers={**AUTH, "Content-Type": "application/json"}, content=junk)
+                r = await c.put(
+                    url + "x",
+                    params=AV,
+                    headers={**AUTH, "Content-Type": "application/json"},
+                    content=junk,
+                )
                 assert r.status_code == 400 and r.json()["error"]["code"]
 
 
@@ -562,7 +628,9 @@ class TestFaultsAndAdmin:
         job = job_where(emu, lambda j, v: True)
         async with client(emu) as c:
             await c.post("/_emulator/faults", json={"kind": "503", "count": 1, "route": "job"})
-            await c.post("/_emulator/faults", json={"kind": "malformed", "count": 1, "route": "transforms"})
+            await c.post(
+                "/_emulator/faults", json={"kind": "malformed", "count": 1, "route": "transforms"}
+            )
             jobs_503 = await c.get(job_path(job), params=AV, headers=AUTH)
             broken = await c.get(ROOT + "transforms", params=AV, headers=AUTH)
             fine = await c.get(job_path(job), params=AV, headers=AUTH)

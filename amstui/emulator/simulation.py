@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from amstui.ams.model import JobState
-from amstui.emulator.transforms import MEDIA_PROCESSORS, WEIGHTED, Transform, by_name
+from amstui.emulator.transforms import WEIGHTED, Transform, by_name
 
 ERROR_CODES = (
     (

@@ -222,9 +222,7 @@ class V3Service:
             return (m.group("rest") or "").strip("/")
         m = _ARM_ROOT.match(path)
         if not m:
-            raise ArmError(
-                404, "NotFound", "The requested resource was not found."
-            )
+            raise ArmError(404, "NotFound", "The requested resource was not found.")
         if m.group("sub").lower() != cfg.subscription.lower():
             raise ArmError(
                 404,
@@ -267,9 +265,7 @@ class V3Service:
             )
         if self.issued or cfg.rms_api_key is not None:
             if token not in self.issued and token != cfg.token:
-                raise ArmError(
-                    401, "InvalidAuthenticationToken", "The access token is invalid."
-                )
+                raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         elif cfg.token is not None and token != cfg.token:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         emu.seen_tokens.add(token)
@@ -305,9 +301,10 @@ class V3Service:
         if not isinstance(payload, dict):
             raise ArmError(400, "BadRequest", 'The body must be {"subscriptionId", "apiKey"}.')
         lowered = {str(k).lower(): v for k, v in payload.items()}
-        if lowered.get("apikey") != cfg.rms_api_key or str(
-            lowered.get("subscriptionid", "")
-        ).lower() != cfg.subscription.lower():
+        if (
+            lowered.get("apikey") != cfg.rms_api_key
+            or str(lowered.get("subscriptionid", "")).lower() != cfg.subscription.lower()
+        ):
             raise ArmError(401, "AuthenticationFailed", "The subscription id or API key is wrong.")
         token = secrets.token_urlsafe(32)
         if len(self.issued) > 10_000:
@@ -341,9 +338,7 @@ class V3Service:
             return self._list_transforms(req)
         transform = by_name(parts[1])
         if transform is None:
-            raise ArmError(
-                404, "NotFound", f"Transform '{parts[1][:100]}' was not found."
-            )
+            raise ArmError(404, "NotFound", f"Transform '{parts[1][:100]}' was not found.")
         if len(parts) == 2:
             self._only(req, "GET")
             return self._json(
@@ -519,7 +514,9 @@ class V3Service:
         try:
             payload = json.loads(req.body or b"null")
         except (ValueError, RecursionError):
-            raise ArmError(400, "InvalidRequestContent", "The request content is not valid JSON.")
+            raise ArmError(
+                400, "InvalidRequestContent", "The request content is not valid JSON."
+            ) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("properties"), dict):
             raise ArmError(
                 400, "InvalidRequestContent", "The request content must have 'properties'."
@@ -615,4 +612,3 @@ class V3Service:
             if state in (JobState.QUEUED, JobState.SCHEDULED):
                 job.priority = PRIORITIES[props["priority"]]
         return self._json(self._job_json(job), "update job")
-

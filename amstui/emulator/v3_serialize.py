@@ -210,7 +210,9 @@ class Account:
 def normalize_input(given: dict[str, Any]) -> dict[str, Any]:
     """An input as the service answers it: wrapped in `JobInputs`, with `files: []` and
     `inputDefinitions: []` on inputs that take them (recordings, EX22/jobs-update.json)."""
-    inputs = given.get("inputs") if given.get("@odata.type") == "#Microsoft.Media.JobInputs" else [given]
+    inputs = (
+        given.get("inputs") if given.get("@odata.type") == "#Microsoft.Media.JobInputs" else [given]
+    )
     out = []
     for item in inputs if isinstance(inputs, list) else []:
         if not isinstance(item, dict):
