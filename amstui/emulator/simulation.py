@@ -68,6 +68,7 @@ TITLES = (
     "Coffee Run",
     "Sprite Fright",
 )
+_SLUGS = {title: "".join(c for c in title if c.isalnum()).lower() for title in TITLES}
 TASK_BODY = (
     '<?xml version="1.0" encoding="utf-16"?><taskBody><inputAsset>JobInputAsset(0)'
     '</inputAsset><outputAsset assetCreationOptions="0" assetName="{name}">'
@@ -124,7 +125,7 @@ class SimJob:
     description: str | None = None
     #: systemData.createdBy (None: the answer carries only the dates, as recorded GETs do).
     created_by: str | None = None
-    correlation: dict[str, str] = field(default_factory=dict)
+    correlation: dict[str, str] | None = None
     #: v3 jobs created through the API: the input as sent, and each output's label and asset.
     v3_input: dict[str, object] | None = None
     v3_outputs: list[tuple[str | None, str]] | None = None
@@ -215,8 +216,10 @@ class Simulation:
         self._lock = threading.RLock()
         self.jobs: dict[str, SimJob] = {}
         self.task_index: dict[str, str] = {}
-        #: v3: (transform lower-case, job name lower-case) -> job id.
-        self.arm_index: dict[tuple[str, str], str] = {}
+        #: v3: (transform lower-case, job name lower-case) -> job id; built on first use.
+        self._arm_index: dict[tuple[str, str], str] | None = None
+        #: Bumped whenever a job is added or removed (caches of sorted listings key on it).
+        self.version = 0
         self._serial = 0
         self._slots: list[datetime] = []
         self.start = _ms(start)
@@ -271,7 +274,7 @@ class Simulation:
         created = _ms(created)
         scheduled = _ms(created + timedelta(seconds=rng.uniform(0.5, 6)))
         self._serial += 1
-        slug = "".join(c for c in title if c.isalnum()).lower()
+        slug = _SLUGS[title]
         job = SimJob(
             id=self._new_id("jid"),
             name=name,
@@ -299,7 +302,9 @@ class Simulation:
 
     def _add(self, job: SimJob) -> None:
         self.jobs[job.id] = job
-        self.arm_index[(job.transform.lower(), job.arm_name.lower())] = job.id
+        self.version += 1
+        if self._arm_index is not None:
+            self._arm_index[(job.transform.lower(), job.arm_name.lower())] = job.id
         for task in job.tasks:
             self.task_index[task.id] = job.id
 
@@ -399,9 +404,11 @@ class Simulation:
             job = self.jobs.pop(job_id, None)
             if job is None:
                 return False
+            self.version += 1
             for task in job.tasks:
                 self.task_index.pop(task.id, None)
-            self.arm_index.pop((job.transform.lower(), job.arm_name.lower()), None)
+            if self._arm_index is not None:
+                self._arm_index.pop((job.transform.lower(), job.arm_name.lower()), None)
             return True
 
     def cancel(self, job_id: str, now: datetime) -> JobState:
@@ -442,7 +449,11 @@ class Simulation:
     def find_arm(self, transform: str, name: str, now: datetime) -> JobView | None:
         """The job `name` of `transform` (ARM names: case-insensitive)."""
         with self._lock:
-            job_id = self.arm_index.get((transform.lower(), name.lower()))
+            if self._arm_index is None:
+                self._arm_index = {
+                    (j.transform.lower(), j.arm_name.lower()): j.id for j in self.jobs.values()
+                }
+            job_id = self._arm_index.get((transform.lower(), name.lower()))
             return None if job_id is None else self.find(job_id, now)
 
     def find_task(self, task_id: str, now: datetime) -> TaskView | None:

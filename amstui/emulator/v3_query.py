@@ -330,25 +330,44 @@ def decode_position(token: str, order: Order) -> tuple[Any, ...]:
     return tuple(key)
 
 
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """Rows in listing order with their sort keys (kept while the account does not change:
+    the keys of name, created and lastModified never move)."""
+
+    keys: list[tuple[Any, ...]]
+    rows: list[Any]
+
+
+def sort_all(rows: Sequence[Any], key: Callable[[Any], tuple[Any, ...]]) -> Sorted:
+    keyed = sorted(((key(r), r) for r in rows), key=lambda t: t[0])
+    return Sorted([k for k, _ in keyed], [r for _, r in keyed])
+
+
 def page_after(
-    rows: Sequence[Any],
-    key: Callable[[Any], tuple[Any, ...]],
+    ordered: Sorted,
+    predicate: Predicate | None,
     position: tuple[Any, ...] | None,
     size: int,
 ) -> tuple[list[Any], tuple[Any, ...] | None]:
-    """The page after `position` in `rows` sorted by `key`, and the position after it (None
-    when nothing follows)."""
-    keyed = sorted(((key(r), i, r) for i, r in enumerate(rows)), key=lambda t: t[:2])
-    keys = [k for k, _, _ in keyed]
+    """The page of rows matching `predicate` after `position`, and the position after it (None
+    when nothing follows). Only the rows from `position` up to the page's end are tested."""
     start = 0
     if position is not None:
         try:
-            start = bisect_right(keys, position)
+            start = bisect_right(ordered.keys, position)
         except TypeError:
             raise QueryError("Invalid $skiptoken: it belongs to another query.") from None
-    chunk = keyed[start : start + size]
-    more = start + size < len(keyed)
-    return [r for _, _, r in chunk], (chunk[-1][0] if more and chunk else None)
+    page: list[Any] = []
+    last = start
+    for index in range(start, len(ordered.rows)):
+        row = ordered.rows[index]
+        if predicate is None or predicate(row):
+            if len(page) == size:
+                return page, ordered.keys[last]
+            page.append(row)
+            last = index
+    return page, None
 
 
 def parse_top(value: str | None) -> int | None:

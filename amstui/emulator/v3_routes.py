@@ -36,8 +36,10 @@ from amstui.emulator.v3_query import (
     compile_orderby,
     decode_position,
     encode_position,
+    Sorted,
     page_after,
     parse_top,
+    sort_all,
     sort_key,
 )
 from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account, normalize_input
@@ -140,6 +142,8 @@ class V3Service:
         self.limits = ArmLimits(cfg.arm_throttle)
         self.issued: set[str] = set()
         self.transforms_created = emu.sim.start - timedelta(days=400)
+        #: (listing, order) -> (account version, rows in that order).
+        self._sorted: dict[tuple[str, str], tuple[int, Sorted]] = {}
 
     @property
     def root_path(self) -> str:
@@ -411,7 +415,8 @@ class V3Service:
     def _page(
         self,
         req: V3Request,
-        rows: list[Any],
+        listing: str,
+        source: Callable[[], list[Any]],
         fields: dict[str, Field],
         tiebreak: Callable[[Any], str],
         size: int,
@@ -431,17 +436,21 @@ class V3Service:
                     400, "BadRequest", f"The query parameter '{option[:40]}' is not supported."
                 )
         text = req.query.get("$filter")
-        if text is not None:
-            predicate = compile_filter(text, fields)
-            rows = [r for r in rows if predicate(r)]
+        predicate = compile_filter(text, fields) if text is not None else None
         order = compile_orderby(req.query.get("$orderby"), fields)
         top = parse_top(req.query.get("$top"))
         if top is not None:
             size = min(size, top)
         token = req.query.get("$skiptoken")
         position = decode_position(token, order) if token is not None else None
-        key = sort_key(order, fields, tiebreak)
-        page, after = page_after(rows, key, position, size)
+        version = self.emu.sim.version
+        cached = self._sorted.get((listing, order.text))
+        if cached is None or cached[0] != version:
+            if len(self._sorted) > 32:
+                self._sorted.clear()
+            cached = (version, sort_all(source(), sort_key(order, fields, tiebreak)))
+            self._sorted[(listing, order.text)] = cached
+        page, after = page_after(cached[1], predicate, position, size)
         payload: dict[str, Any] = {"value": [render(r) for r in page]}
         if after is not None:
             params = [(k, v) for k, v in req.query.items() if k != "$skiptoken"]
@@ -456,7 +465,8 @@ class V3Service:
         created = self.transforms_created
         return self._page(
             req,
-            list(TRANSFORMS),
+            "transforms",
+            lambda: list(TRANSFORMS),
             _transform_fields(created),
             lambda t: t.name.lower(),
             TRANSFORM_PAGE_SIZE,
@@ -467,12 +477,17 @@ class V3Service:
     def _list_jobs(self, req: V3Request, transform: Transform | None) -> Reply:
         now = self._now()
         sim = self.emu.sim
-        rows = sim.job_list()
-        if transform is not None:
-            rows = [j for j in rows if j.transform == transform.name]
+
+        def rows() -> list[SimJob]:
+            jobs = sim.job_list()
+            if transform is None:
+                return jobs
+            return [j for j in jobs if j.transform == transform.name]
+
         fields = _job_fields(lambda j: sim.view(j, now).state)
         return self._page(
             req,
+            "jobs" if transform is None else f"jobs of {transform.name}",
             rows,
             fields,
             lambda j: f"{j.arm_name.lower()}/{j.transform.lower()}",

@@ -125,7 +125,7 @@ class Account:
         ]
         props["priority"] = v3_priority(job.priority)
         if job.correlation or not self.mkio:
-            props["correlationData"] = dict(job.correlation)
+            props["correlationData"] = dict(job.correlation or {})
         if view.start_time is not None:
             props["startTime"] = self.time(view.start_time)
         if view.end_time is not None:
