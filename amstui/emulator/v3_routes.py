@@ -32,11 +32,11 @@ from amstui.emulator.transforms import TRANSFORMS, Transform, by_name
 from amstui.emulator.v3_query import (
     Field,
     QueryError,
+    Sorted,
     compile_filter,
     compile_orderby,
     decode_position,
     encode_position,
-    Sorted,
     page_after,
     parse_top,
     sort_all,
