@@ -4,7 +4,12 @@ one-line usage error (exit 2), not a traceback."""
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
+import time
 
+import httpx
 import pytest
 
 from amstui.cli import main
@@ -40,3 +45,51 @@ def test_bad_combinations_are_usage_errors(
     assert main(["emulator", "--jobs", "5", *argv]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"amstui: {message}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("api", "headers", "query"),
+    [
+        ("v2", {"Authorization": "Bearer t", "x-ms-version": "2.19"}, "Jobs?$top=1"),
+        ("v3", {"Authorization": "Bearer t"}, "transforms?api-version=2022-07-01"),
+        ("mkio", {"x-mkio-token": "t"}, "jobs?$top=1"),
+    ],
+)
+def test_the_served_root_is_printed_and_answers(
+    api: str, headers: dict[str, str], query: str
+) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "amstui", "emulator", "--api", api, "--port", str(port)),
+            *("--jobs", "50", "--arrival-rate", "0"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        root = next(line.split()[-1] for line in lines if line.startswith("account root:"))
+        assert root.startswith(f"http://127.0.0.1:{port}/")
+        tries = [line for line in lines if line.startswith("try:")]
+        assert tries and f"--endpoint {root}" in tries[0]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(root + query, headers=headers, timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.05)
+        assert r.status_code == 200 and r.json()["value"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
