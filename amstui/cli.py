@@ -13,17 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from amstui import __version__
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 HEADLESS = ("jobs", "show", "wait", "cancel", "info", "login")
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -160,27 +153,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             from importlib import import_module
 
             module = import_module(f"amstui.commands.{args.command}")
-            from amstui import logfile
+            from amstui.bootstrap import logfile
 
             logfile.configure()
             return int(module.run(args))
-        from amstui.launch import run_monitor
+        from amstui.bootstrap.launch import run_monitor
 
         return run_monitor(args)
     except CliError as exc:
         print(f"amstui: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`amstui jobs | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return exit_codes.OK
     except Exception as exc:  # a bug: one line here, the traceback in the log file
         import logging
 
-        from amstui import logfile
+        from amstui.bootstrap import logfile
 
         path = logfile.configure()
         logging.getLogger("amstui").exception("internal error")
@@ -199,9 +192,11 @@ def run_emulator(args: argparse.Namespace) -> int:
     from amstui.emulator.simulation import SimConfig
 
     if not 0 <= args.jobs <= 1_000_000:
-        raise CliError("--jobs must be between 0 and 1,000,000", EXIT_USAGE)
+        raise CliError("--jobs must be between 0 and 1,000,000", exit_codes.USAGE)
     if args.speed < 0 or not 0 <= args.error_rate <= 1 or args.concurrency < 1:
-        raise CliError("--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", EXIT_USAGE)
+        raise CliError(
+            "--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", exit_codes.USAGE
+        )
     try:
         emulator = Emulator(
             EmulatorConfig(
@@ -223,7 +218,7 @@ def run_emulator(args: argparse.Namespace) -> int:
             )
         )
     except (FaultSpecError, ValueError) as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
     host = args.host
     loopback = host in ("127.0.0.1", "::1", "localhost")
     origin = f"http://{'[' + host + ']' if ':' in host else host}:{args.port}"
@@ -241,7 +236,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         serve_forever(emulator, host, args.port)
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
-    return EXIT_OK
+    return exit_codes.OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import EXIT_FAILED, fail, resolve_connection
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import fail, resolve_connection
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,14 +18,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         ids = list(dict.fromkeys(validate_job_id(i) for i in args.job_ids))
     except AmsError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
     if not args.yes:
         if not sys.stdin.isatty():
-            raise CliError("refusing to cancel without --yes when not interactive", EXIT_USAGE)
+            raise CliError(
+                "refusing to cancel without --yes when not interactive", exit_codes.USAGE
+            )
         answer = input(f"Cancel {len(ids)} job(s)? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing canceled")
-            return EXIT_FAILED
+            return exit_codes.FAILED
     return asyncio.run(_run(args, ids))
 
 
@@ -45,4 +48,4 @@ async def _run(args: argparse.Namespace, ids: list[str]) -> int:
                 print(f"{job_id}: not canceled: {exc}", file=sys.stderr)
                 continue
             print(f"{job_id}: cancel requested")
-    return EXIT_FAILED if failures else 0
+    return exit_codes.FAILED if failures else 0

@@ -11,8 +11,9 @@ import sys
 import time
 
 from amstui import __version__
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import EXIT_FAILED, exit_code_for
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import exit_code_for
 
 
 def credential_hint(kind: str) -> str:
@@ -47,8 +48,9 @@ def credential_hint(kind: str) -> str:
 def run(args: argparse.Namespace) -> int:
     import platformdirs
 
-    from amstui import config, logfile
-    from amstui.connect import record_path
+    from amstui import config
+    from amstui.bootstrap import logfile
+    from amstui.bootstrap.connect import record_path
 
     print(f"amstui {__version__} (Python {sys.version.split()[0]})")
     path = config.config_path()
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = config.load_settings()
     except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+        raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
     if settings.accounts:
         print("accounts:")
         for name, account in settings.accounts.items():
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("accounts:     none configured")
     if getattr(args, "demo", False) or getattr(args, "endpoint", None) or settings.accounts:
-        from amstui.commands.session import resolve_connection
+        from amstui.bootstrap.session import resolve_connection
 
         connection, resolved = resolve_connection(args)
         kind = resolved.account.credential if resolved and resolved.account else "none"
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(_check(connection, kind))
         asyncio.run(connection.client.aclose())
     elif args.check:
-        raise CliError("nothing to check: no account configured", EXIT_USAGE)
+        raise CliError("nothing to check: no account configured", exit_codes.USAGE)
     return 0
 
 
@@ -104,7 +106,7 @@ async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
             fetched = await client.list_jobs_raw(top=1)
         except AmsError as exc:
             print(f"✖ call {client.endpoint}: {exc}")
-            return exit_code_for(exc) or EXIT_FAILED
+            return exit_code_for(exc) or exit_codes.FAILED
         ex = fetched.exchange
         assert ex is not None
         print(

@@ -8,9 +8,10 @@ import re
 import sys
 from datetime import timedelta
 
-from amstui.cli import EXIT_USAGE, CliError
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import fail, resolve_connection
 from amstui.commands import output
-from amstui.commands.session import fail, resolve_connection
 
 
 def parse_since(text: str) -> timedelta | None:
@@ -20,7 +21,9 @@ def parse_since(text: str) -> timedelta | None:
         return None
     m = re.fullmatch(r"(\d+)\s*([mhdw])", text)
     if not m:
-        raise CliError(f"--since: expected e.g. 24h, 7d, 30d or all (got {text!r})", EXIT_USAGE)
+        raise CliError(
+            f"--since: expected e.g. 24h, 7d, 30d or all (got {text!r})", exit_codes.USAGE
+        )
     number, unit = int(m.group(1)), m.group(2)
     seconds = {"m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     return timedelta(seconds=number * seconds)
@@ -38,10 +41,10 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         states = output.parse_states(args.state or [])
     except ValueError as exc:
-        raise CliError(f"--state: {exc}", EXIT_USAGE) from None
+        raise CliError(f"--state: {exc}", exit_codes.USAGE) from None
     since = parse_since(args.since)
     if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1", EXIT_USAGE)
+        raise CliError("--limit must be at least 1", exit_codes.USAGE)
     pattern = args.name or ""
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     connection, _ = resolve_connection(args, RetryPolicy())

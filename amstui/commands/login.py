@@ -12,8 +12,8 @@ import argparse
 import sys
 from datetime import datetime
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import EXIT_AUTH
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
 
 
 def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
@@ -24,9 +24,10 @@ def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> No
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from amstui import config, logfile
+    from amstui import config
     from amstui.ams.auth import make_credential, scope_for
-    from amstui.connect import credential_spec, record_path
+    from amstui.bootstrap import logfile
+    from amstui.bootstrap.connect import credential_spec, record_path
 
     logfile.configure()
     try:
@@ -36,17 +37,18 @@ def run(args: argparse.Namespace) -> int:
         )
         resolved = config.resolve(settings, wanted)
     except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+        raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
     account = resolved.account
     if account is None:
         raise CliError(
-            "no account to sign in to: configure one (see README) or pass --account", EXIT_USAGE
+            "no account to sign in to: configure one (see README) or pass --account",
+            exit_codes.USAGE,
         )
     if account.credential not in ("device-code", "default"):
         raise CliError(
             f"account {account.name!r} uses credential {account.credential!r}; "
             '`amstui login` is for device-code accounts (set credential = "device-code")',
-            EXIT_USAGE,
+            exit_codes.USAGE,
         )
     spec = replace(
         credential_spec(account, args.persist_token_cache), kind="device-code", record_path=None
@@ -56,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
         record = credential.authenticate(scopes=[scope_for(account.cloud)])  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         print("\nsign-in abandoned", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except Exception as exc:  # azure-identity raises several kinds; report one line
         from amstui.ams.auth import credential_failure_message
 
         raise CliError(
             credential_failure_message(exc).replace("could not get a token", "sign-in failed"),
-            EXIT_AUTH,
+            exit_codes.AUTH,
         ) from None
     path = record_path(account.name)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,10 @@ import asyncio
 import json
 import sys
 
-from amstui.cli import EXIT_USAGE, CliError
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import fail, resolve_connection
 from amstui.commands import output
-from amstui.commands.session import fail, resolve_connection
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         job_id = validate_job_id(args.job_id)
     except AmsError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
     connection, _ = resolve_connection(args, RetryPolicy())
     try:
         async with connection.client:

@@ -22,11 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from amstui.cli import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
 from amstui.commands.output import short_duration
-from amstui.commands.session import EXIT_AUTH, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMEOUT
 
-EXIT_CANCELED = 3
 GLYPHS = {
     "Queued": "◌",
     "Scheduled": "◔",
@@ -45,7 +44,9 @@ def parse_duration(text: str) -> float:
         return float(text)
     parts = re.findall(r"(\d+)\s*([hms])", text)
     if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
-        raise CliError(f"--timeout: expected e.g. 90s, 30m, 2h or 1h30m (got {text!r})", EXIT_USAGE)
+        raise CliError(
+            f"--timeout: expected e.g. 90s, 30m, 2h or 1h30m (got {text!r})", exit_codes.USAGE
+        )
     return float(sum(int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts))
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         print("\ninterrupted: stopped waiting; no job was canceled", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -107,14 +108,14 @@ async def _run(args: argparse.Namespace) -> int:
     from amstui.ams.errors import AmsError
     from amstui.ams.model import JobState
     from amstui.ams.odata import validate_job_id
-    from amstui.commands.session import resolve_connection
+    from amstui.bootstrap.session import resolve_connection
     from amstui.monitor.engine import RefreshEngine
     from amstui.monitor.store import JobStore
 
     try:
         ids = list(dict.fromkeys(validate_job_id(i) for i in args.job_ids))
     except AmsError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
     connection, _ = resolve_connection(args)
@@ -142,7 +143,7 @@ async def _run(args: argparse.Namespace) -> int:
             status = engine.status
             if status.state == "auth":
                 view.note(f"amstui: authentication failed: {status.reason}")
-                return EXIT_AUTH
+                return exit_codes.AUTH
             discovery_failed = (
                 bool(report.errors) and report.listed == 0 and report.discovery_requests == 0
             )
@@ -160,7 +161,7 @@ async def _run(args: argparse.Namespace) -> int:
                 if missing:
                     for job_id in missing:
                         view.note(f"amstui: job {job_id} does not exist")
-                    return EXIT_NOT_FOUND
+                    return exit_codes.NOT_FOUND
             now = connection.now()
             rows = []
             for job_id in ids:
@@ -189,7 +190,7 @@ async def _run(args: argparse.Namespace) -> int:
                 view.note(
                     f"amstui: timed out after {short_duration(elapsed_wait)}; jobs keep running"
                 )
-                return EXIT_TIMEOUT
+                return exit_codes.TIMEOUT
             pause = (
                 interval if timeout is None else min(interval, max(timeout - elapsed_wait, 0.05))
             )
@@ -202,11 +203,11 @@ async def _run(args: argparse.Namespace) -> int:
     took = short_duration(time.monotonic() - started) or "0s"
     print(f"{len(entries)} job(s): {summary} (waited {took})", flush=True)
     if any(e.gone for e in entries):
-        return EXIT_NOT_FOUND
+        return exit_codes.NOT_FOUND
     if not args.exit_status:
         return 0
     if any(e.job.state == JobState.ERROR for e in entries):
-        return EXIT_FAILED
+        return exit_codes.FAILED
     if any(e.job.state == JobState.CANCELED for e in entries):
-        return EXIT_CANCELED
+        return exit_codes.CANCELED
     return 0

@@ -7,18 +7,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from amstui.cli import EXIT_USAGE, CliError
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
 
 if TYPE_CHECKING:
     from amstui.ams.client import RetryPolicy
     from amstui.ams.errors import AmsError
+    from amstui.bootstrap.connect import Connection
     from amstui.config import Resolved
-    from amstui.connect import Connection
-
-EXIT_FAILED = 1
-EXIT_TIMEOUT = 4
-EXIT_AUTH = 5
-EXIT_NOT_FOUND = 6
 
 
 def resolve_connection(
@@ -26,7 +22,7 @@ def resolve_connection(
 ) -> tuple[Connection, Resolved | None]:
     """The connection the flags, variables and config file ask for (CliError if none)."""
     from amstui import config
-    from amstui.connect import MONITOR_RETRY, connect_account, connect_demo
+    from amstui.bootstrap.connect import MONITOR_RETRY, connect_account, connect_demo
 
     policy = retry or MONITOR_RETRY
     if getattr(args, "demo", False):
@@ -43,30 +39,30 @@ def resolve_connection(
         )
         resolved = config.resolve(settings, config.merge_overrides(config.env_overrides(), flags))
     except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+        raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
     if resolved.account is None:
         raise CliError(
             f"no account configured. Add one to {config.config_path()} "
             "(see README: Configuration)\n"
             "  or pass --endpoint URL [--credential KIND], or try the demo: amstui --demo",
-            EXIT_USAGE,
+            exit_codes.USAGE,
         )
     try:
         return connect_account(resolved.account, retry=policy), resolved
     except ValueError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
 
 
 def exit_code_for(exc: AmsError) -> int:
     from amstui.ams.errors import AuthenticationError, InvalidJobIdError, NotFoundError
 
     if isinstance(exc, InvalidJobIdError):
-        return EXIT_USAGE
+        return exit_codes.USAGE
     if isinstance(exc, AuthenticationError):
-        return EXIT_AUTH
+        return exit_codes.AUTH
     if isinstance(exc, NotFoundError):
-        return EXIT_NOT_FOUND
-    return EXIT_FAILED
+        return exit_codes.NOT_FOUND
+    return exit_codes.FAILED
 
 
 def fail(exc: AmsError, verbose: bool) -> CliError:

@@ -6,24 +6,25 @@ import argparse
 import os
 import sys
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import resolve_connection
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import resolve_connection
 
 
 def run_monitor(args: argparse.Namespace) -> int:
-    from amstui import logfile
+    from amstui.bootstrap import logfile
 
     logfile.configure()
     if args.fps:
         if not 1 <= args.fps <= 120:
-            raise CliError("--fps must be between 1 and 120", EXIT_USAGE)
+            raise CliError("--fps must be between 1 and 120", exit_codes.USAGE)
         os.environ["TEXTUAL_FPS"] = str(args.fps)
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
     connection, resolved = resolve_connection(args)
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError(
             "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",
-            EXIT_USAGE,
+            exit_codes.USAGE,
         )
     from amstui.ui.app import AppOptions, make_app
 
