@@ -39,6 +39,7 @@ from amstui.emulator.query import (
     parse_select,
     sort_rows,
 )
+from amstui.emulator.reply import Reply
 from amstui.emulator.serialize import EDM_TYPES, Formatter, key_url
 from amstui.emulator.simulation import JobView, SimConfig, Simulation, TaskView
 
@@ -77,14 +78,6 @@ class HttpError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: str = ""
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
