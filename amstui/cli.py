@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from amstui import __version__
+from amstui.ams.credential_kinds import CREDENTIAL_KINDS
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
 
@@ -28,8 +29,8 @@ def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None
         "--credential",
         metavar="KIND",
         default=d,
-        choices=("default", "cli", "environment", "managed-identity", "device-code", "none"),
-        help="default | cli | environment | managed-identity | device-code | none",
+        choices=CREDENTIAL_KINDS,
+        help=" | ".join(CREDENTIAL_KINDS),
     )
     group.add_argument(
         "--demo",

@@ -20,12 +20,13 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
-from amstui.ams.model import JOB_PROPERTIES, TASK_PROPERTIES, JobState
+from amstui.ams.model import API_VERSIONS, JOB_PROPERTIES, TASK_PROPERTIES, JobState
 from amstui.emulator import admin
 from amstui.emulator.clock import VirtualClock
 from amstui.emulator.csdl import metadata_document
@@ -47,7 +48,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-API_VERSIONS = frozenset(f"2.{n}" for n in range(20))
 MAX_BODY = 1024 * 1024
 GLOBAL_HOSTS = frozenset({"localhost", "media.windows.net"})
 
@@ -243,6 +243,9 @@ class Emulator:
             "DataServiceVersion": "3.0;",
             "Cache-Control": "no-cache",
             "X-Content-Type-Options": "nosniff",
+            # The service's own clock (virtual here), as AMS sent it: clients estimate the
+            # service time from it (uvicorn's own Date header is turned off).
+            "Date": formatdate(self.now().timestamp(), usegmt=True),
         }
         client_request_id = headers.get("x-ms-client-request-id") or headers.get(
             "client-request-id"
