@@ -16,8 +16,13 @@ from amstui import __version__
 from amstui.ams.credential_kinds import CREDENTIAL_KINDS
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
+from amstui.monitor.inert_text import inert
 
 HEADLESS = ("jobs", "show", "wait", "cancel", "info", "login")
+JOB_ID_HELP = (
+    "JOB_ID is the full id (nb:jid:UUID:<guid>), the bare GUID, or a unique prefix of it "
+    "(the 8 characters the monitor shows); an ambiguous prefix lists the candidates (exit 2)."
+)
 
 
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -54,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--readonly", action="store_true", default=None, help="no cancel")
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.add_argument("--bell", action="store_true", help="ring the bell when a job ends")
-    parser.add_argument("--fps", type=int, metavar="N", help="max frames per second (slow links)")
+    parser.add_argument(
+        "--fps", type=_fps, metavar="N", help="max frames per second, 1-120 (slow links)"
+    )
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--demo-jobs", type=int, default=400, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -74,8 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--name", metavar="PATTERN", help="substring of the name, or prefix*")
     jobs.add_argument("--limit", type=int, metavar="N")
     jobs.add_argument("--output", "-o", choices=("table", "json", "csv"), default="table")
+    jobs.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="skip the tasks of processing jobs: faster, but their progress shows as - "
+        "(by default one extra request per processing job, 8 at a time)",
+    )
 
-    show = sub.add_parser("show", parents=[common], help="one job with its tasks")
+    show = sub.add_parser(
+        "show",
+        parents=[common],
+        help="one job with its tasks",
+        description=f"Show one job with its tasks. {JOB_ID_HELP}",
+    )
     show.add_argument("job_id", metavar="JOB_ID")
     show.add_argument("--output", "-o", choices=("table", "json"), default="table")
     show.add_argument("--raw", action="store_true", help="print the raw OData responses")
@@ -85,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="wait for jobs to end",
         description="Wait for jobs to end. Exit codes: 0 ended (finished with --exit-status), "
-        "1 failed, 3 canceled (both with --exit-status), 4 timeout, 5 authentication, "
-        "6 no such job, 2 usage, 130 interrupted.",
+        "1 failed, 3 canceled (both with --exit-status; failed wins), 4 timeout, "
+        "5 authentication, 6 no such job (or purged while waiting), 2 usage or an endpoint "
+        f"that is not AMS, 130 interrupted. {JOB_ID_HELP}",
     )
     wait.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     wait.add_argument("--interval", type=_seconds, metavar="S")
@@ -96,7 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wait.add_argument("--quiet", "-q", action="store_true", help="only the final summary")
 
-    cancel = sub.add_parser("cancel", parents=[common], help="cancel jobs")
+    cancel = sub.add_parser(
+        "cancel",
+        parents=[common],
+        help="cancel jobs",
+        description="Cancel jobs. On a terminal it asks first, naming the jobs; answering no "
+        f"exits 0 (nothing canceled). {JOB_ID_HELP}",
+    )
     cancel.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask")
 
@@ -104,7 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--check", action="store_true", help="get a token and call the endpoint")
 
     login = sub.add_parser("login", help="device-code sign-in (for SSH sessions)")
-    login.add_argument("--account", metavar="NAME")
+    group = login.add_argument_group("connection")
+    group.add_argument("--account", metavar="NAME", help="account from the config")
+    group.add_argument("--endpoint", metavar="URL", help="account REST root URL")
+    group.add_argument(
+        "--credential", metavar="KIND", choices=CREDENTIAL_KINDS, help="device-code or default"
+    )
     login.add_argument(
         "--persist-token-cache",
         action="store_true",
@@ -132,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--legacy-redirect", action="store_true", help="301 from localhost")
     emu.add_argument("--token", default=None, help="accept only this bearer token")
     return parser
+
+
+def _fps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 120:
+        raise argparse.ArgumentTypeError("must be between 1 and 120")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -162,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_monitor(args)
     except CliError as exc:
-        print(f"amstui: {exc}", file=sys.stderr)
+        print(f"amstui: {inert(str(exc), keep_lines=True)}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED
@@ -182,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amstui.ams.exchange import redact_text
 
         message = redact_text(f"{type(exc).__name__}: {exc}")
-        print(f"amstui: internal error: {message}{where}", file=sys.stderr)
+        print(f"amstui: internal error: {inert(message)}{where}", file=sys.stderr)
         return 1
 
 

@@ -54,6 +54,9 @@ def server() -> Iterator[RunningServer]:
     running.stop()
 
 
+MISSING = "nb:jid:UUID:00000000-0000-4000-8000-000000000000"
+
+
 def views(emu: Emulator):  # type: ignore[no-untyped-def]
     return emu.sim.views(emu.now())
 
@@ -179,8 +182,8 @@ class TestShow:
         assert f"error {code}" in proc.stdout
 
     def test_unknown_and_invalid_ids(self, server: RunningServer) -> None:
-        proc = amstui(server, "show", "nb:jid:UUID:00000000-0000-4000-8000-000000000000")
-        assert proc.returncode == 6 and "not found" in one_line_error(proc)
+        proc = amstui(server, "show", MISSING)
+        assert one_line_error(proc) == f"amstui: no such job: {MISSING}" and proc.returncode == 6
         proc = amstui(server, "show", "job-42")
         assert proc.returncode == 2 and "not an AMS job id" in one_line_error(proc)
 
@@ -275,8 +278,8 @@ class TestWait:
 
     def test_not_found_exit_6(self, wait_server: RunningServer) -> None:
         job_id = pick(wait_server.emulator, failing=False)
-        proc = run_wait(wait_server, job_id, "nb:jid:UUID:00000000-0000-4000-8000-000000000000")
-        assert proc.returncode == 6 and "does not exist" in proc.stderr
+        proc = run_wait(wait_server, job_id, MISSING)
+        assert proc.returncode == 6 and f"amstui: no such job: {MISSING}" in proc.stderr
 
     def test_usage_exit_2(self, wait_server: RunningServer) -> None:
         proc = run_wait(wait_server, "not-a-job-id")

@@ -15,9 +15,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     from amstui.bootstrap import logfile
 
     logfile.configure()
-    if args.fps:
-        if not 1 <= args.fps <= 120:
-            raise CliError("--fps must be between 1 and 120", exit_codes.USAGE)
+    if args.fps is not None:  # 1-120, checked by the parser
         os.environ["TEXTUAL_FPS"] = str(args.fps)
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
     connection, resolved = resolve_connection(args)
@@ -42,5 +40,12 @@ def run_monitor(args: argparse.Namespace) -> int:
         keymap=tuple(resolved.keys.items()) if resolved else (),
     )
     app = make_app(connection.client, options, now=connection.now, on_exit=connection.client.aclose)
+    # The service clock also learns from the timestamps of every job the monitor reads.
+    store = app.store
+    store.subscribe(
+        lambda changed, _ended: connection.observe(
+            entry.job for job_id in changed if (entry := store.get(job_id)) is not None
+        )
+    )
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0

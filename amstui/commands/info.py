@@ -13,7 +13,8 @@ import time
 from amstui import __version__
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
-from amstui.bootstrap.session import exit_code_for
+from amstui.bootstrap.session import config_failure, exit_code_for
+from amstui.monitor.inert_text import inert
 
 
 def credential_hint(kind: str) -> str:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = config.load_settings()
     except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
+        raise config_failure(exc) from None
     if settings.accounts:
         print("accounts:")
         for name, account in settings.accounts.items():
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
-    from amstui.ams.errors import AmsError
+    from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 
     client = connection.client
     auth = client._auth
@@ -99,13 +100,19 @@ async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
             try:
                 await auth.token()
             except AmsError as exc:
-                print(f"✖ token ({kind}): {exc}")
+                print(f"✖ token ({kind}): {inert(str(exc))}")
                 return exit_code_for(exc)
             print(f"✔ token ({kind}) in {1000 * (time.perf_counter() - t0):.0f} ms")
         try:
             fetched = await client.list_jobs_raw(top=1)
+        except (NotFoundError, ProtocolError) as exc:
+            print(
+                f"✖ call {inert(client.endpoint)}: does not look like an AMS REST root: "
+                f"{inert(str(exc))}"
+            )
+            return exit_codes.USAGE
         except AmsError as exc:
-            print(f"✖ call {client.endpoint}: {exc}")
+            print(f"✖ call {inert(client.endpoint)}: {inert(str(exc))}")
             return exit_code_for(exc) or exit_codes.FAILED
         ex = fetched.exchange
         assert ex is not None

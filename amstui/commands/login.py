@@ -1,4 +1,5 @@
-"""`amstui login [--account A]`: device-code sign-in for SSH sessions.
+"""`amstui login [--account A | --endpoint URL --credential KIND]`: device-code sign-in for
+SSH sessions.
 
 Prints the URL and the code, waits for the sign-in, then stores the AuthenticationRecord (not
 a secret) under platformdirs' state directory. The token cache (refresh tokens) is kept on disk
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import resolve_settings
 
 
 def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
@@ -24,24 +26,16 @@ def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> No
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from amstui import config
     from amstui.ams.auth import make_credential, scope_for
     from amstui.bootstrap import logfile
     from amstui.bootstrap.connect import credential_spec, record_path
 
     logfile.configure()
-    try:
-        settings = config.load_settings()
-        wanted = config.merge_overrides(
-            config.env_overrides(), config.Overrides(account=getattr(args, "account", None))
-        )
-        resolved = config.resolve(settings, wanted)
-    except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
-    account = resolved.account
+    account = resolve_settings(args).account
     if account is None:
         raise CliError(
-            "no account to sign in to: configure one (see README) or pass --account",
+            "no account to sign in to: configure one (see README), or pass --account NAME "
+            "or --endpoint URL --credential device-code",
             exit_codes.USAGE,
         )
     if account.credential not in ("device-code", "default"):
