@@ -43,6 +43,12 @@ class TestServiceClock:
         local.t += 10
         assert abs((c.now() - SERVICE).total_seconds() - 10.5) < 1e-6
 
+    def test_a_reading_before_the_first_date_does_not_hold_the_clock_back(self) -> None:
+        c, _ = clock()
+        assert c.now() == LOCAL  # months ahead of the service
+        c.observe_date(header(SERVICE))
+        assert c.now() < SERVICE + timedelta(seconds=1)
+
     def test_the_rate_of_a_fast_emulator_is_measured(self) -> None:
         c, local = clock()
         c.observe_date(header(SERVICE))

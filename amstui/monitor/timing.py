@@ -88,6 +88,8 @@ class ServiceClock:
         service = moment + timedelta(seconds=0.5)
         if self._first is None:
             self._first = (local, service)
+            # Readings so far were the local clock: no floor for the service's.
+            self._last_read = None
         self._anchor = (local, service)
         first_local, first_service = self._first
         span = local - first_local
