@@ -39,10 +39,9 @@ class Wanted:
 def parse(typed: str) -> Wanted:
     """Classify one typed id (no request). CliError (exit 2) for anything not id-shaped."""
     text = typed.strip()
-    if text.lower().startswith(ID_PREFIX.lower()):
-        guid = text[len(ID_PREFIX) :]  # a full id is used as typed
-    else:
-        guid = text.lower()  # AMS writes GUIDs in lower case; people copy them either way
+    # A full id is used as typed; AMS writes GUIDs in lower case, people copy them either way.
+    full = text.lower().startswith(ID_PREFIX.lower())
+    guid = text[len(ID_PREFIX) :] if full else text.lower()
     if _GUID.fullmatch(guid):
         return Wanted(typed, full_id=ID_PREFIX + guid)
     if _PARTIAL.fullmatch(guid):
