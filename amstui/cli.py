@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         message = redact_text(f"{type(exc).__name__}: {exc}")
         print(f"amstui: internal error: {inert(message)}{where}", file=sys.stderr)
-        return 1
+        return exit_codes.FAILED
 
 
 def run_emulator(args: argparse.Namespace) -> int:

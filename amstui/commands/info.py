@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(connection.client.aclose())
     elif args.check:
         raise CliError("nothing to check: no account configured", exit_codes.USAGE)
-    return 0
+    return exit_codes.OK
 
 
 async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
@@ -122,4 +122,4 @@ async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
         )
         if client.endpoint != connection.endpoint and connection.emulator is None:
             print(f"  note: the account answered from {client.endpoint} (301)")
-    return 0
+    return exit_codes.OK

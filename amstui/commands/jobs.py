@@ -133,4 +133,4 @@ async def _run(args: argparse.Namespace) -> int:
         for line in output.table_lines(jobs, now):
             out.write(line + "\n")
         print(f"{len(jobs)} job(s), {requests} request(s)", file=sys.stderr)
-    return 0
+    return exit_codes.OK

@@ -70,4 +70,4 @@ def run(args: argparse.Namespace) -> int:
     elif marker.exists():
         marker.unlink()
     print(f"signed in as {record.username} (tenant {record.tenant_id}); record saved to {path}")
-    return 0
+    return exit_codes.OK

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 
+from amstui.bootstrap import exit_codes
 from amstui.bootstrap.session import explain_not_found, fail, resolve_connection
 from amstui.commands import job_ids, output
 from amstui.monitor.inert_text import inert
@@ -43,12 +44,12 @@ async def _run(args: argparse.Namespace) -> int:
         for exchange in fetched.exchanges:
             print(f"# {inert(exchange.request_line)}  ->  {exchange.status}")
             print(inert(exchange.body, keep_lines=True))
-        return 0
+        return exit_codes.OK
     if args.output == "json":
         record = output.job_record(job, now)
         record["tasks"] = [output.task_record(t, now) for t in job.tasks or ()]
         print(output.json_text(record, indent=2))
-        return 0
+        return exit_codes.OK
     rec = output.job_record(job, now)
     width = max(len(k) for k in rec)
     for key, value in rec.items():
@@ -69,4 +70,4 @@ async def _run(args: argparse.Namespace) -> int:
             line = f"  {event['timestamp']}  {inert(str(event['code']))}  "
             print((line + inert(str(event["message"]))[:160]).rstrip())
     sys.stdout.flush()
-    return 0
+    return exit_codes.OK
