@@ -230,3 +230,23 @@ async def test_a_connection_reads_the_service_clock_from_its_responses() -> None
             assert connection.now() - first > timedelta(seconds=50)
     finally:
         server.stop()
+
+
+def test_the_monitor_store_feeds_the_service_clock() -> None:
+    """The monitor's rows bound the service clock from below: a job the service wrote at a
+    later time than the estimate moves `now` (what the table's durations use) up to it."""
+    from datetime import UTC, datetime
+
+    from amstui.ams.model import Job
+    from amstui.bootstrap.connect import connect_account
+    from amstui.bootstrap.launch import follow_service_clock
+    from amstui.config import Account
+    from amstui.monitor.store import JobStore
+
+    connection = connect_account(Account("t", "http://127.0.0.1:19010/api/", credential="none"))
+    store = JobStore(connection.now)
+    follow_service_clock(store, connection)
+    later = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
+    store.upsert(Job(id="nb:jid:UUID:1", name="n", state=JobState.PROCESSING, created=later))
+    store.flush()
+    assert connection.now() >= later

@@ -5,10 +5,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
 from amstui.bootstrap.session import resolve_connection
+
+if TYPE_CHECKING:
+    from amstui.bootstrap.connect import Connection
+    from amstui.monitor.store import JobStore
+
+
+def follow_service_clock(store: JobStore, connection: Connection) -> None:
+    """The service clock also learns from the timestamps of every job the monitor reads."""
+    store.subscribe(
+        lambda changed, _ended: connection.observe(
+            entry.job for job_id in changed if (entry := store.get(job_id)) is not None
+        )
+    )
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -40,12 +54,6 @@ def run_monitor(args: argparse.Namespace) -> int:
         keymap=tuple(resolved.keys.items()) if resolved else (),
     )
     app = make_app(connection.client, options, now=connection.now, on_exit=connection.client.aclose)
-    # The service clock also learns from the timestamps of every job the monitor reads.
-    store = app.store
-    store.subscribe(
-        lambda changed, _ended: connection.observe(
-            entry.job for job_id in changed if (entry := store.get(job_id)) is not None
-        )
-    )
+    follow_service_clock(app.store, connection)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
