@@ -186,3 +186,13 @@ def test_view_line_does_not_obey_control_characters() -> None:
     line = View.line(entry, datetime.now())
     assert "\x1b" not in line and "\x07" not in line and "\x9b" not in line
     assert "\\x1b]52;c;aGVsbG8=\\x07" in line
+
+
+def test_terminal_frame_is_redrawn_only_when_it_changed() -> None:
+    out = io.StringIO()
+    view = View(tty=True, quiet=False, out=out, err=io.StringIO())
+    view.frame(["▶ Processing  50%  job a"], "Waiting")
+    view.frame(["▶ Processing  50%  job a"], "Waiting")
+    assert out.getvalue().count("job a") == 1 and "\x1b[" not in out.getvalue()
+    view.frame(["▶ Processing  60%  job a"], "Waiting")
+    assert out.getvalue().count("job a") == 2 and out.getvalue().count("\x1b[2F\x1b[J") == 1
