@@ -693,3 +693,25 @@ def test_config_errors_have_one_prefix() -> None:
 def test_fps_out_of_range_is_refused(fps: str) -> None:
     proc = amstui(None, "--fps", fps)
     assert proc.returncode == 2 and "--fps" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_error_lines_are_inert(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from amstui import cli
+    from amstui.bootstrap.errors import CliError
+    from amstui.commands import info
+
+    def hostile(args):  # type: ignore[no-untyped-def]
+        raise CliError(f"service said: {HOSTILE}", 1)
+
+    monkeypatch.setattr(info, "run", hostile)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert all(c not in err for c in RAW) and "\\x1b]0;title\\x07" in err
+
+    def bug(args):  # type: ignore[no-untyped-def]
+        raise RuntimeError(HOSTILE)
+
+    monkeypatch.setattr(info, "run", bug)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert all(c not in err for c in RAW) and "internal error" in err
