@@ -46,7 +46,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def server() -> Iterator[RunningServer]:
-    # The commands compare with the local clock (--since): the account's clock starts now.
+    # The account's clock starts now (the commands read it from the Date header anyway).
     running = serve_in_thread(
         make_emulator(start=datetime.now(UTC), jobs=80, active=20, concurrency=8)
     )
@@ -715,3 +715,18 @@ def test_error_lines_are_inert(monkeypatch, capsys) -> None:  # type: ignore[no-
     assert cli.main(["info"]) == 1
     err = capsys.readouterr().err
     assert all(c not in err for c in RAW) and "internal error" in err
+
+
+def test_since_counts_back_from_the_service_clock() -> None:
+    """`--since` against an account whose clock is far from ours: the window is the
+    service's last day, not ours (which would hold no job at all)."""
+    emu = make_emulator(start=datetime(2025, 1, 6, 9, 0, tzinfo=UTC), jobs=60, active=10)
+    running = serve_in_thread(emu)
+    try:
+        cutoff = emu.now() - timedelta(days=1)
+        expected = {v.id for v in views(emu) if v.created > cutoff}
+        assert 0 < len(expected) < 60
+        proc = amstui(running, "jobs", "--since", "1d", "-o", "json", "--no-progress")
+    finally:
+        running.stop()
+    assert {json.loads(line)["id"] for line in proc.stdout.splitlines()} == expected

@@ -87,16 +87,19 @@ async def _run(args: argparse.Namespace) -> int:
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     connection, _ = resolve_connection(args, RetryPolicy())
     async with connection.client:
-        now = connection.now()
-        query = JobQuery(
-            states=states,
-            created_after=now - since if since is not None else None,
-            name_startswith=prefix or None,
-            newest_first=True,
-            # A substring match is applied here, after the listing: fetch everything first.
-            limit=args.limit if (prefix or not pattern) else None,
-        )
+        requests = 0
         try:
+            if since is not None and connection.clock is not None:
+                # `--since` counts back from the service's now: read its clock first.
+                requests += len((await connection.client.list_jobs_raw(top=1)).exchanges)
+            query = JobQuery(
+                states=states,
+                created_after=connection.now() - since if since is not None else None,
+                name_startswith=prefix or None,
+                newest_first=True,
+                # A substring match is applied here, after the listing: fetch everything.
+                limit=args.limit if (prefix or not pattern) else None,
+            )
             fetched = await connection.client.list_jobs(query)
         except (NotFoundError, ProtocolError) as exc:
             # Listing jobs never 404s on an AMS REST root, and AMS always answers OData.
@@ -111,7 +114,7 @@ async def _run(args: argparse.Namespace) -> int:
             jobs = [j for j in jobs if needle in j.name.lower()]
             if args.limit is not None:
                 jobs = jobs[: args.limit]
-        requests = len(fetched.exchanges)
+        requests += len(fetched.exchanges)
         errors: list[str] = []
         if not args.no_progress:
             jobs, extra, errors = await with_progress(connection.client, jobs)
