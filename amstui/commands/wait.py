@@ -126,8 +126,10 @@ class View:
         print(text, file=self.err, flush=True)
 
     def summary(self, entries: Sequence[JobEntry], now: datetime, tail: str, per_job: bool) -> None:
-        """The last words on stdout: one line per job if asked, then the counts."""
-        if per_job and not (self.tty and self.drawn_lines and not self.quiet):
+        """The last words on stdout: one line per job (if asked, or if a note took the
+        terminal's frame away), then the counts."""
+        frame_visible = self.tty and self.drawn_lines > 0
+        if (per_job or self.tty) and not frame_visible:
             for entry in entries:
                 print(f"  {self.line(entry, now)}", file=self.out)
         counts = count_summary(outcome_word(e.job, e.gone) for e in entries)
