@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from amstui import __version__
+from amstui.ams.credential_kinds import CREDENTIAL_KINDS
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.monitor.inert_text import inert
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 HEADLESS = ("jobs", "show", "wait", "cancel", "info", "login")
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+JOB_ID_HELP = (
+    "JOB_ID is the full id (nb:jid:UUID:<guid>), the bare GUID, or a unique prefix of it "
+    "(the 8 characters the monitor shows); an ambiguous prefix lists the candidates (exit 2)."
+)
 
 
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -36,8 +35,8 @@ def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None
         "--credential",
         metavar="KIND",
         default=d,
-        choices=("default", "cli", "environment", "managed-identity", "device-code", "none"),
-        help="default | cli | environment | managed-identity | device-code | none",
+        choices=CREDENTIAL_KINDS,
+        help=" | ".join(CREDENTIAL_KINDS),
     )
     group.add_argument(
         "--demo",
@@ -61,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--readonly", action="store_true", default=None, help="no cancel")
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.add_argument("--bell", action="store_true", help="ring the bell when a job ends")
-    parser.add_argument("--fps", type=int, metavar="N", help="max frames per second (slow links)")
+    parser.add_argument(
+        "--fps", type=_fps, metavar="N", help="max frames per second, 1-120 (slow links)"
+    )
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--demo-jobs", type=int, default=400, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -81,8 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--name", metavar="PATTERN", help="substring of the name, or prefix*")
     jobs.add_argument("--limit", type=int, metavar="N")
     jobs.add_argument("--output", "-o", choices=("table", "json", "csv"), default="table")
+    jobs.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="skip the tasks of processing jobs: faster, but their progress shows as - "
+        "(by default one extra request per processing job, 8 at a time)",
+    )
 
-    show = sub.add_parser("show", parents=[common], help="one job with its tasks")
+    show = sub.add_parser(
+        "show",
+        parents=[common],
+        help="one job with its tasks",
+        description=f"Show one job with its tasks. {JOB_ID_HELP}",
+    )
     show.add_argument("job_id", metavar="JOB_ID")
     show.add_argument("--output", "-o", choices=("table", "json"), default="table")
     show.add_argument("--raw", action="store_true", help="print the raw OData responses")
@@ -92,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="wait for jobs to end",
         description="Wait for jobs to end. Exit codes: 0 ended (finished with --exit-status), "
-        "1 failed, 3 canceled (both with --exit-status), 4 timeout, 5 authentication, "
-        "6 no such job, 2 usage, 130 interrupted.",
+        "1 failed, 3 canceled (both with --exit-status; failed wins), 4 timeout, "
+        "5 authentication, 6 no such job (or purged while waiting), 2 usage or an endpoint "
+        f"that is not AMS, 130 interrupted. {JOB_ID_HELP}",
     )
     wait.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     wait.add_argument("--interval", type=_seconds, metavar="S")
@@ -103,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wait.add_argument("--quiet", "-q", action="store_true", help="only the final summary")
 
-    cancel = sub.add_parser("cancel", parents=[common], help="cancel jobs")
+    cancel = sub.add_parser(
+        "cancel",
+        parents=[common],
+        help="cancel jobs",
+        description="Cancel jobs. On a terminal it asks first, naming the jobs; answering no "
+        f"exits 0 (nothing canceled). {JOB_ID_HELP}",
+    )
     cancel.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask")
 
@@ -111,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--check", action="store_true", help="get a token and call the endpoint")
 
     login = sub.add_parser("login", help="device-code sign-in (for SSH sessions)")
-    login.add_argument("--account", metavar="NAME")
+    group = login.add_argument_group("connection")
+    group.add_argument("--account", metavar="NAME", help="account from the config")
+    group.add_argument("--endpoint", metavar="URL", help="account REST root URL")
+    group.add_argument(
+        "--credential", metavar="KIND", choices=CREDENTIAL_KINDS, help="device-code or default"
+    )
     login.add_argument(
         "--persist-token-cache",
         action="store_true",
@@ -175,6 +199,16 @@ def _emulator_parser(sub: Any) -> None:
     )
 
 
+def _fps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 120:
+        raise argparse.ArgumentTypeError("must be between 1 and 120")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -195,27 +229,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             from importlib import import_module
 
             module = import_module(f"amstui.commands.{args.command}")
-            from amstui import logfile
+            from amstui.bootstrap import logfile
 
             logfile.configure()
             return int(module.run(args))
-        from amstui.launch import run_monitor
+        from amstui.bootstrap.launch import run_monitor
 
         return run_monitor(args)
     except CliError as exc:
-        print(f"amstui: {exc}", file=sys.stderr)
+        print(f"amstui: {inert(str(exc), keep_lines=True)}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`amstui jobs | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return exit_codes.OK
     except Exception as exc:  # a bug: one line here, the traceback in the log file
         import logging
 
-        from amstui import logfile
+        from amstui.bootstrap import logfile
 
         path = logfile.configure()
         logging.getLogger("amstui").exception("internal error")
@@ -223,8 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amstui.ams.exchange import redact_text
 
         message = redact_text(f"{type(exc).__name__}: {exc}")
-        print(f"amstui: internal error: {message}{where}", file=sys.stderr)
-        return 1
+        print(f"amstui: internal error: {inert(message)}{where}", file=sys.stderr)
+        return exit_codes.FAILED
 
 
 def run_emulator(args: argparse.Namespace) -> int:
@@ -234,20 +268,22 @@ def run_emulator(args: argparse.Namespace) -> int:
     from amstui.emulator.simulation import SimConfig
 
     if not 0 <= args.jobs <= 1_000_000:
-        raise CliError("--jobs must be between 0 and 1,000,000", EXIT_USAGE)
+        raise CliError("--jobs must be between 0 and 1,000,000", exit_codes.USAGE)
     if args.speed < 0 or not 0 <= args.error_rate <= 1 or args.concurrency < 1:
-        raise CliError("--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", EXIT_USAGE)
+        raise CliError(
+            "--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", exit_codes.USAGE
+        )
     if not 1 <= args.page_size <= 1000:
-        raise CliError("--page-size must be between 1 and 1000", EXIT_USAGE)
+        raise CliError("--page-size must be between 1 and 1000", exit_codes.USAGE)
     if args.api != "v2" and args.legacy_redirect:
-        raise CliError("--legacy-redirect applies to --api v2 only", EXIT_USAGE)
+        raise CliError("--legacy-redirect applies to --api v2 only", exit_codes.USAGE)
     if args.rms_api_key is not None and args.api != "v3":
-        raise CliError("--rms-api-key applies to --api v3 only", EXIT_USAGE)
+        raise CliError("--rms-api-key applies to --api v3 only", exit_codes.USAGE)
     cancel_seconds = args.cancel_seconds
     if cancel_seconds is None:
         cancel_seconds = 2.0 if args.api == "v2" else 35.0
     if not 0 <= cancel_seconds <= 3600:
-        raise CliError("--cancel-seconds must be between 0 and 3600", EXIT_USAGE)
+        raise CliError("--cancel-seconds must be between 0 and 3600", exit_codes.USAGE)
     try:
         emulator = Emulator(
             EmulatorConfig(
@@ -277,7 +313,7 @@ def run_emulator(args: argparse.Namespace) -> int:
             )
         )
     except (FaultSpecError, ValueError) as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), exit_codes.USAGE) from None
     host = args.host
     loopback = host in ("127.0.0.1", "::1", "localhost")
     origin = f"http://{'[' + host + ']' if ':' in host else host}:{args.port}"
@@ -305,7 +341,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         serve_forever(emulator, host, args.port)
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
-    return EXIT_OK
+    return exit_codes.OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,11 +41,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from amstui.ams.credential_kinds import CREDENTIAL_KINDS
+from amstui.ams.model import API_VERSIONS
+
 APP_NAME = "amstui"
 CLOUDS = ("public", "usgov", "china")
-CREDENTIALS = ("default", "cli", "environment", "managed-identity", "device-code", "none")
 ACCEPTS = ("minimal", "verbose")
-API_VERSIONS = tuple(f"2.{n}" for n in range(20))
 
 
 class ConfigError(Exception):
@@ -203,7 +204,7 @@ def _account(source: str, name: str, table: object) -> Account:
         cloud=_choice(source, f"{prefix}.cloud", table.get("cloud", "public"), CLOUDS),
         tenant=_opt_str(source, f"{prefix}.tenant", table.get("tenant")),
         credential=_choice(
-            source, f"{prefix}.credential", table.get("credential", "default"), CREDENTIALS
+            source, f"{prefix}.credential", table.get("credential", "default"), CREDENTIAL_KINDS
         ),
         client_id=_opt_str(source, f"{prefix}.client_id", table.get("client_id")),
         x_ms_version=_choice(
@@ -362,7 +363,9 @@ def resolve(settings: Settings, wanted: Overrides) -> Resolved:
     if account is not None:
         changes: dict[str, Any] = {}
         if wanted.credential is not None:
-            changes["credential"] = _choice(source, "credential", wanted.credential, CREDENTIALS)
+            changes["credential"] = _choice(
+                source, "credential", wanted.credential, CREDENTIAL_KINDS
+            )
         if wanted.cloud is not None:
             changes["cloud"] = _choice(source, "cloud", wanted.cloud, CLOUDS)
         if wanted.tenant is not None:

@@ -35,7 +35,7 @@ ACTIVE = (0, 1, 2, 6)
 def _client(url: str):  # type: ignore[no-untyped-def]
     from amstui.ams.auth import BearerTokenAuth, NoCredential
     from amstui.ams.client import AmsV2Client
-    from amstui.connect import MONITOR_RETRY
+    from amstui.bootstrap.connect import MONITOR_RETRY
 
     return AmsV2Client(url, auth=BearerTokenAuth(NoCredential(), "s"), retry=MONITOR_RETRY)
 

@@ -17,8 +17,7 @@ from amstui.emulator.server import RunningServer, serve_in_thread
 from amstui.emulator.simulation import SimConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-PAYLOADS = SHARED / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 

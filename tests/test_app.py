@@ -268,7 +268,7 @@ async def test_faults_leave_the_app_running_rows_stale_then_recovered(
 async def test_401_marks_rows_stale_then_recovers_with_a_new_token() -> None:
     from amstui.ams.auth import BearerTokenAuth
     from amstui.ams.client import AmsV2Client
-    from amstui.connect import DEMO_ROOT, MONITOR_RETRY
+    from amstui.bootstrap.connect import DEMO_ROOT, MONITOR_RETRY
     from amstui.ui.app import AppOptions, make_app
     from tests.conftest import FakeCredential
 

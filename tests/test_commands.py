@@ -46,12 +46,15 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def server() -> Iterator[RunningServer]:
-    # The commands compare with the local clock (--since): the account's clock starts now.
+    # The account's clock starts now (the commands read it from the Date header anyway).
     running = serve_in_thread(
         make_emulator(start=datetime.now(UTC), jobs=80, active=20, concurrency=8)
     )
     yield running
     running.stop()
+
+
+MISSING = "nb:jid:UUID:00000000-0000-4000-8000-000000000000"
 
 
 def views(emu: Emulator):  # type: ignore[no-untyped-def]
@@ -179,8 +182,8 @@ class TestShow:
         assert f"error {code}" in proc.stdout
 
     def test_unknown_and_invalid_ids(self, server: RunningServer) -> None:
-        proc = amstui(server, "show", "nb:jid:UUID:00000000-0000-4000-8000-000000000000")
-        assert proc.returncode == 6 and "not found" in one_line_error(proc)
+        proc = amstui(server, "show", MISSING)
+        assert one_line_error(proc) == f"amstui: no such job: {MISSING}" and proc.returncode == 6
         proc = amstui(server, "show", "job-42")
         assert proc.returncode == 2 and "not an AMS job id" in one_line_error(proc)
 
@@ -275,8 +278,8 @@ class TestWait:
 
     def test_not_found_exit_6(self, wait_server: RunningServer) -> None:
         job_id = pick(wait_server.emulator, failing=False)
-        proc = run_wait(wait_server, job_id, "nb:jid:UUID:00000000-0000-4000-8000-000000000000")
-        assert proc.returncode == 6 and "does not exist" in proc.stderr
+        proc = run_wait(wait_server, job_id, MISSING)
+        assert proc.returncode == 6 and f"amstui: no such job: {MISSING}" in proc.stderr
 
     def test_usage_exit_2(self, wait_server: RunningServer) -> None:
         proc = run_wait(wait_server, "not-a-job-id")
@@ -408,3 +411,322 @@ def test_a_bug_is_one_line_and_the_traceback_goes_to_the_log(monkeypatch, capsys
     assert "s3cr3t-token" not in err and "Traceback" not in err
     log = (tmp_path / "amstui.log").read_text()
     assert "Traceback" in log and "s3cr3t-token" not in log
+
+
+# --------------------------------------------------------------------------- issue 9 item 5
+
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"
+TITLE = "\x1b]0;title\x07"
+CLEAR = "\x1b[2J"
+HOSTILE = f"evil {OSC52} {TITLE} {CLEAR} \x9b31m end"
+RAW = ("\x1b", "\x07", "\x9b")
+
+
+def submit(server: RunningServer, name: str) -> str:
+    import httpx
+
+    reply = httpx.post(f"{server.origin}/_emulator/jobs", json={"count": 1, "name": name})
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["ids"][0])
+
+
+def assert_inert(proc: subprocess.CompletedProcess[str]) -> None:
+    for char in RAW:
+        assert char not in proc.stdout and char not in proc.stderr, (char, proc)
+
+
+class TestControlCharacters:
+    def test_jobs_table_csv_and_json(self, server: RunningServer) -> None:
+        job_id = submit(server, HOSTILE)
+        table = amstui(server, "jobs")
+        assert table.returncode == 0 and "\\x1b]52;c;aGVsbG8=\\x07" in table.stdout
+        assert_inert(table)
+        as_csv = amstui(server, "jobs", "-o", "csv")
+        assert as_csv.returncode == 0 and "\\x1b[2J" in as_csv.stdout
+        assert_inert(as_csv)
+        as_json = amstui(server, "jobs", "-o", "json")
+        assert_inert(as_json)
+        names = {r["id"]: r["name"] for r in map(json.loads, as_json.stdout.splitlines())}
+        assert names[job_id] == HOSTILE  # JSON escapes, a parser reads the exact name back
+        assert "\\u001b]52" in as_json.stdout and "\\u009b" in as_json.stdout
+
+    def test_show_in_every_form(self, server: RunningServer) -> None:
+        job_id = submit(server, HOSTILE)
+        for args in ((), ("-o", "json"), ("--raw",)):
+            proc = amstui(server, "show", job_id, *args)
+            assert proc.returncode == 0, proc.stderr
+            assert_inert(proc)
+        data = json.loads(amstui(server, "show", job_id, "-o", "json").stdout)
+        assert data["name"] == HOSTILE
+
+    def test_wait_lines_and_summary(self, server: RunningServer) -> None:
+        job_id = submit(server, HOSTILE)
+        proc = amstui(server, "wait", job_id, "--timeout", "1s", "--interval", "0.5")
+        assert proc.returncode == 4 and "evil \\x1b]52" in proc.stdout
+        assert_inert(proc)
+
+    def test_error_lines(self, server: RunningServer) -> None:
+        proc = amstui(server, "show", f"{CLEAR}{TITLE}")
+        assert proc.returncode == 2 and "not an AMS job id" in proc.stderr
+        assert_inert(proc)
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+class TestJobIds:
+    def test_short_prefix_and_bare_guid(self, server: RunningServer) -> None:
+        job = next(v for v in views(server.emulator) if v.state == JobState.PROCESSING)
+        guid = job.id.removeprefix("nb:jid:UUID:")
+        for typed in (guid[:8], guid, guid.upper(), job.id):
+            proc = amstui(server, "show", typed, "-o", "json")
+            assert proc.returncode == 0, (typed, proc.stderr)
+            assert json.loads(proc.stdout)["id"] == job.id
+
+    def test_ambiguous_prefix_lists_the_candidates(self, server: RunningServer) -> None:
+        guids = [v.id.removeprefix("nb:jid:UUID:") for v in views(server.emulator)]
+        first = max(set(g[0] for g in guids), key=lambda c: sum(g[0] == c for g in guids))
+        matching = [g for g in guids if g.startswith(first)]
+        assert len(matching) >= 2
+        for command in (("show", first), ("wait", first), ("cancel", first, "--yes")):
+            proc = amstui(server, *command)
+            assert proc.returncode == 2, proc.stderr
+            assert f"job id prefix '{first}' is ambiguous" in proc.stderr
+            assert all(g in proc.stderr for g in matching[:10])
+        assert server.emulator.stats.by_route.get("CancelJob", 0) == 0
+
+    def test_unknown_prefix_is_no_such_job(self, server: RunningServer) -> None:
+        guids = [v.id.removeprefix("nb:jid:UUID:") for v in views(server.emulator)]
+        prefix = next(
+            p for p in ("0000", "ffff", "abcd", "1234") if not any(g.startswith(p) for g in guids)
+        )
+        proc = amstui(server, "show", prefix)
+        assert proc.returncode == 6 and one_line_error(proc) == f"amstui: no such job: {prefix}"
+
+
+@pytest.fixture
+def not_ams() -> Iterator[str]:
+    """A plain HTTP server that answers 404 to everything (not an AMS REST root)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body>Not Found</body></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class TestNotAms:
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ("show", "nb:jid:UUID:00000000-0000-4000-8000-000000000000"),
+            ("show", "0a1b2c3d"),
+            ("jobs",),
+            ("wait", "nb:jid:UUID:00000000-0000-4000-8000-000000000000", "--timeout", "5s"),
+            ("cancel", "nb:jid:UUID:00000000-0000-4000-8000-000000000000", "--yes"),
+        ],
+    )
+    def test_a_server_that_is_not_ams_is_reported_as_such(
+        self, not_ams: str, command: tuple[str, ...]
+    ) -> None:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "amstui",
+                *command,
+                "--endpoint",
+                not_ams,
+                "--credential",
+                "none",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        line = one_line_error(proc)
+        assert proc.returncode == 2, proc.stderr
+        assert "does not look like an AMS REST root" in line and "no such job" not in line
+
+    def test_info_check(self, not_ams: str) -> None:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "amstui",
+                "info",
+                "--check",
+                "--endpoint",
+                not_ams,
+                "--credential",
+                "none",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 2 and "does not look like an AMS REST root" in proc.stdout
+
+
+class TestJobsProgress:
+    def test_processing_jobs_get_their_progress(self, server: RunningServer) -> None:
+        processing = {v.id for v in views(server.emulator) if v.state == JobState.PROCESSING}
+        assert processing
+        before = server.emulator.stats.by_route.get("Jobs(id)/Tasks", 0)
+        proc = amstui(server, "jobs", "-o", "json")
+        records = {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+        assert all(records[i]["progress"] is not None for i in processing)
+        assert all(records[i]["tasks"] for i in processing)
+        fetched = server.emulator.stats.by_route.get("Jobs(id)/Tasks", 0) - before
+        assert fetched == len(processing)
+
+    def test_no_progress_skips_the_task_requests(self, server: RunningServer) -> None:
+        processing = {v.id for v in views(server.emulator) if v.state == JobState.PROCESSING}
+        before = server.emulator.stats.by_route.get("Jobs(id)/Tasks", 0)
+        proc = amstui(server, "jobs", "-o", "json", "--no-progress")
+        records = {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+        assert all(records[i]["progress"] is None for i in processing)
+        assert server.emulator.stats.by_route.get("Jobs(id)/Tasks", 0) == before
+
+    def test_table_counts_the_requests_and_help_says_so(self, server: RunningServer) -> None:
+        processing = sum(1 for v in views(server.emulator) if v.state == JobState.PROCESSING)
+        proc = amstui(server, "jobs")
+        assert f"80 job(s), {1 + processing} request(s)" in proc.stderr
+        help_text = amstui(None, "jobs", "--help").stdout
+        assert "--no-progress" in help_text and "processing job" in help_text
+
+
+def test_durations_are_in_service_time_against_a_fast_emulator() -> None:
+    """An emulator at --speed 20 whose clock is months away from ours: durations follow the
+    service's clock (its Date header), not the local one."""
+    from amstui.emulator.app import EmulatorConfig
+    from amstui.emulator.simulation import SimConfig
+
+    emu = Emulator(
+        EmulatorConfig(
+            sim=SimConfig(seed=5, jobs=40, active=12, concurrency=12, task_seconds=3000),
+            start=datetime(2025, 1, 6, 9, 0, tzinfo=UTC),
+            speed=20.0,
+        )
+    )
+    running = serve_in_thread(emu)
+    try:
+        before = emu.now()
+        proc = amstui(running, "jobs", "-o", "json", "--state", "processing")
+        after = emu.now()
+    finally:
+        running.stop()
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert records, proc.stderr
+    for record in records:
+        start = datetime.fromisoformat(record["start_time"].replace("Z", "+00:00"))
+        low, high = (before - start).total_seconds(), (after - start).total_seconds()
+        assert low - 2 <= record["elapsed_s"] <= high + 2, (record, low, high)
+        created = datetime.fromisoformat(record["created"].replace("Z", "+00:00"))
+        assert created <= after
+
+
+class TestCancelPrompt:
+    def run_cancel(self, server, monkeypatch, capsys, answer: str, *ids: str):  # type: ignore[no-untyped-def]
+        from amstui import cli
+
+        asked: list[str] = []
+        monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+        monkeypatch.setattr("builtins.input", lambda q: asked.append(q) or answer)
+        code = cli.main(["cancel", *ids, "--endpoint", server.url, "--credential", "none"])
+        out, err = capsys.readouterr()
+        return code, asked, out, err
+
+    def test_no_exits_0_and_the_prompt_names_the_job(self, server, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+        job = next(v for v in views(server.emulator) if v.state == JobState.PROCESSING)
+        code, asked, out, _ = self.run_cancel(server, monkeypatch, capsys, "n", job.id[-36:][:8])
+        assert code == 0 and out.strip() == "nothing canceled"
+        assert len(asked) == 1 and job.name in asked[0] and job.id[-36:][:8] in asked[0]
+        assert server.emulator.stats.by_route.get("CancelJob", 0) == 0
+
+    def test_yes_cancels(self, server, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+        job = next(v for v in views(server.emulator) if v.state == JobState.PROCESSING)
+        code, _, out, _ = self.run_cancel(server, monkeypatch, capsys, "y", job.id)
+        assert code == 0 and out.strip() == f"{job.id}: cancel requested"
+
+    def test_already_canceling_is_one_clear_line(self, server: RunningServer) -> None:
+        emu = server.emulator
+        job = next(v for v in views(emu) if v.state == JobState.PROCESSING)
+        emu.sim.cancel(job.id, emu.now())
+        proc = amstui(server, "cancel", job.id, "--yes")
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert one_line_error(proc) == f"{job.id}: not canceled: already canceling"
+
+
+def test_login_takes_endpoint_and_credential() -> None:
+    proc = amstui(None, "login", "--endpoint", "http://127.0.0.1:19050/api/", "--credential", "cli")
+    assert proc.returncode == 2
+    assert "uses credential 'cli'" in one_line_error(proc)
+
+
+def test_config_errors_have_one_prefix() -> None:
+    for command in (("jobs",), ("login",), ("show", "0a1b")):
+        proc = amstui(None, *command, "--account", "nope")
+        line = one_line_error(proc)
+        assert proc.returncode == 2
+        assert line.startswith("amstui: config error: accounts.nope: no such account"), line
+
+
+@pytest.mark.parametrize("fps", ["0", "-1", "121", "x"])
+def test_fps_out_of_range_is_refused(fps: str) -> None:
+    proc = amstui(None, "--fps", fps)
+    assert proc.returncode == 2 and "--fps" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_error_lines_are_inert(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from amstui import cli
+    from amstui.bootstrap.errors import CliError
+    from amstui.commands import info
+
+    def hostile(args):  # type: ignore[no-untyped-def]
+        raise CliError(f"service said: {HOSTILE}", 1)
+
+    monkeypatch.setattr(info, "run", hostile)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert all(c not in err for c in RAW) and "\\x1b]0;title\\x07" in err
+
+    def bug(args):  # type: ignore[no-untyped-def]
+        raise RuntimeError(HOSTILE)
+
+    monkeypatch.setattr(info, "run", bug)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert all(c not in err for c in RAW) and "internal error" in err
+
+
+def test_since_counts_back_from_the_service_clock() -> None:
+    """`--since` against an account whose clock is far from ours: the window is the
+    service's last day, not ours (which would hold no job at all)."""
+    emu = make_emulator(start=datetime(2025, 1, 6, 9, 0, tzinfo=UTC), jobs=60, active=10)
+    running = serve_in_thread(emu)
+    try:
+        cutoff = emu.now() - timedelta(days=1)
+        expected = {v.id for v in views(emu) if v.created > cutoff}
+        assert 0 < len(expected) < 60
+        proc = amstui(running, "jobs", "--since", "1d", "-o", "json", "--no-progress")
+    finally:
+        running.stop()
+    assert {json.loads(line)["id"] for line in proc.stdout.splitlines()} == expected

@@ -192,3 +192,61 @@ def test_emulator_command_bad_arguments(args: list[str], message: str) -> None:
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+async def test_a_connection_reads_the_service_clock_from_its_responses() -> None:
+    """The clock the monitor and the headless commands share (`Connection.now`) follows the
+    service's `Date` header and its rate, over a real socket: an emulator months away from the
+    local clock and running 20 times faster."""
+    from datetime import UTC, datetime, timedelta
+
+    from amstui.bootstrap.connect import connect_account
+    from amstui.config import Account
+    from amstui.emulator.app import EmulatorConfig
+    from amstui.emulator.simulation import SimConfig
+
+    emu = Emulator(
+        EmulatorConfig(
+            sim=SimConfig(seed=3, jobs=20, active=5, concurrency=5),
+            start=datetime(2025, 1, 6, 9, 0, tzinfo=UTC),
+            speed=20.0,
+        )
+    )
+    server = serve_in_thread(emu)
+    try:
+        connection = connect_account(Account("t", server.url, credential="none"))
+        async with connection.client:
+            local = connection.now()
+            assert abs((local - datetime.now(UTC)).total_seconds()) < 5  # nothing heard yet
+            await connection.client.list_jobs_raw(top=1)
+            first = connection.now()
+            assert abs((first - emu.now()).total_seconds()) < 3
+            for _ in range(6):  # 3 s of real time: 60 s of service time
+                time.sleep(0.5)
+                await connection.client.list_jobs_raw(top=1)
+            assert connection.clock is not None and 15 < connection.clock.rate < 25
+            time.sleep(0.5)  # no request: the estimate runs at the measured rate
+            assert abs((connection.now() - emu.now()).total_seconds()) < 3
+            assert connection.now() - first > timedelta(seconds=50)
+    finally:
+        server.stop()
+
+
+def test_the_monitor_store_feeds_the_service_clock() -> None:
+    """The monitor's rows bound the service clock from below: a job the service wrote at a
+    later time than the estimate moves `now` (what the table's durations use) up to it."""
+    from datetime import UTC, datetime
+
+    from amstui.ams.model import Job
+    from amstui.bootstrap.connect import connect_account
+    from amstui.bootstrap.launch import follow_service_clock
+    from amstui.config import Account
+    from amstui.monitor.store import JobStore
+
+    connection = connect_account(Account("t", "http://127.0.0.1:19010/api/", credential="none"))
+    store = JobStore(connection.now)
+    follow_service_clock(store, connection)
+    later = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
+    store.upsert(Job(id="nb:jid:UUID:1", name="n", state=JobState.PROCESSING, created=later))
+    store.flush()
+    assert connection.now() >= later

@@ -39,3 +39,18 @@ def test_every_binding_id_is_documented() -> None:
     for binding_id in ids:
         if binding_id and binding_id != "detail.top" and binding_id != "detail.quit":
             assert f"`{binding_id}`" in README, binding_id
+
+
+def test_exit_code_table_matches_the_exit_codes_module() -> None:
+    from amstui.bootstrap import exit_codes
+
+    section = README.split("## Headless commands", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| (\d+) \| (.+) \|$", section, re.M))
+    codes = {
+        value
+        for name, value in vars(exit_codes).items()
+        if name.isupper() and isinstance(value, int)
+    }
+    assert {int(code) for code in rows} == codes
+    assert "not AMS" in rows[str(exit_codes.USAGE)]
+    assert "purged" in rows[str(exit_codes.NOT_FOUND)]

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from amstui import logfile
 from amstui.ams.auth import BearerTokenAuth
 from amstui.ams.client import AmsV2Client
 from amstui.ams.errors import AmsError
 from amstui.ams.exchange import redact_text, redact_url
+from amstui.bootstrap import logfile
 from tests.conftest import FakeCredential
 
 CANARY = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJjYW5hcnkiOiJ0cnVlIn0.Q0FOQVJZLXNpZ25hdHVyZQ"

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from amstui.ams.credential_kinds import CREDENTIAL_KINDS
 from amstui.ams.errors import AuthenticationError
 
 #: AMS v2 AAD resources by cloud (azure-identity.md §6); the scope is resource + "/.default".
@@ -33,7 +34,6 @@ CLOUD_AUTHORITIES = {
     "usgov": "login.microsoftonline.us",
     "china": "login.chinacloudapi.cn",
 }
-CREDENTIAL_KINDS = ("default", "cli", "environment", "managed-identity", "device-code", "none")
 #: The Azure CLI's public client id, which device-code sign-in uses unless told otherwise.
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 

@@ -158,6 +158,8 @@ class AmsV2Client:
         )
         #: Called with the new root whenever a 301 moved the account.
         self.on_rebase: Callable[[str], None] | None = None
+        #: Called with each response's exchange as it arrives (the service clock reads `Date`).
+        self.on_response: Callable[[Exchange], None] | None = None
 
     def __repr__(self) -> str:
         return f"AmsV2Client({self._root!r}, api_version={self.api_version!r})"
@@ -473,6 +475,8 @@ class AmsV2Client:
             attempt=attempt,
             request_id=request_id,
         )
+        if self.on_response is not None:
+            self.on_response(exchange)
         return _Response(response.status_code, response.headers, text, [exchange])
 
     def _error(self, resp: _Response, *, retry_after: float | None = None) -> AmsError:

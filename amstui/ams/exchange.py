@@ -20,6 +20,8 @@ SHOWN_HEADERS = (
     "content-type",
     "retry-after",
     "location",
+    # The service's clock: the monitor estimates service time from it.
+    "date",
 )
 #: Query parameters whose values are secrets (azure-core's list, plus AMS/SAS names).
 SECRET_PARAMS = frozenset(

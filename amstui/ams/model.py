@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+#: The x-ms-version values the v2 REST API accepts (client, config and emulator alike).
+API_VERSIONS = tuple(f"2.{n}" for n in range(20))
+
 #: The OData namespace of the AMS v2 entity types (shared with the emulator).
 NAMESPACE = "Microsoft.Cloud.Media.Vod.Rest.Data.Models"
 

@@ -11,8 +11,10 @@ import sys
 import time
 
 from amstui import __version__
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import EXIT_FAILED, exit_code_for
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import config_failure, exit_code_for
+from amstui.monitor.inert_text import inert
 
 
 def credential_hint(kind: str) -> str:
@@ -47,8 +49,9 @@ def credential_hint(kind: str) -> str:
 def run(args: argparse.Namespace) -> int:
     import platformdirs
 
-    from amstui import config, logfile
-    from amstui.connect import record_path
+    from amstui import config
+    from amstui.bootstrap import logfile
+    from amstui.bootstrap.connect import record_path
 
     print(f"amstui {__version__} (Python {sys.version.split()[0]})")
     path = config.config_path()
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = config.load_settings()
     except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
+        raise config_failure(exc) from None
     if settings.accounts:
         print("accounts:")
         for name, account in settings.accounts.items():
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("accounts:     none configured")
     if getattr(args, "demo", False) or getattr(args, "endpoint", None) or settings.accounts:
-        from amstui.commands.session import resolve_connection
+        from amstui.bootstrap.session import resolve_connection
 
         connection, resolved = resolve_connection(args)
         kind = resolved.account.credential if resolved and resolved.account else "none"
@@ -82,12 +85,12 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(_check(connection, kind))
         asyncio.run(connection.client.aclose())
     elif args.check:
-        raise CliError("nothing to check: no account configured", EXIT_USAGE)
-    return 0
+        raise CliError("nothing to check: no account configured", exit_codes.USAGE)
+    return exit_codes.OK
 
 
 async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
-    from amstui.ams.errors import AmsError
+    from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 
     client = connection.client
     auth = client._auth
@@ -97,14 +100,20 @@ async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
             try:
                 await auth.token()
             except AmsError as exc:
-                print(f"✖ token ({kind}): {exc}")
+                print(f"✖ token ({kind}): {inert(str(exc))}")
                 return exit_code_for(exc)
             print(f"✔ token ({kind}) in {1000 * (time.perf_counter() - t0):.0f} ms")
         try:
             fetched = await client.list_jobs_raw(top=1)
+        except (NotFoundError, ProtocolError) as exc:
+            print(
+                f"✖ call {inert(client.endpoint)}: does not look like an AMS REST root: "
+                f"{inert(str(exc))}"
+            )
+            return exit_codes.USAGE
         except AmsError as exc:
-            print(f"✖ call {client.endpoint}: {exc}")
-            return exit_code_for(exc) or EXIT_FAILED
+            print(f"✖ call {inert(client.endpoint)}: {inert(str(exc))}")
+            return exit_code_for(exc) or exit_codes.FAILED
         ex = fetched.exchange
         assert ex is not None
         print(
@@ -113,4 +122,4 @@ async def _check(connection, kind: str) -> int:  # type: ignore[no-untyped-def]
         )
         if client.endpoint != connection.endpoint and connection.emulator is None:
             print(f"  note: the account answered from {client.endpoint} (301)")
-    return 0
+    return exit_codes.OK

@@ -7,10 +7,17 @@ import asyncio
 import re
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from amstui.cli import EXIT_USAGE, CliError
+from amstui.ams.model import Job, JobState
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import fail, not_ams, print_exchange, resolve_connection
+from amstui.monitor.inert_text import inert
+
+if TYPE_CHECKING:
+    from amstui.ams.backend import JobsBackend
 from amstui.commands import output
-from amstui.commands.session import fail, resolve_connection
 
 
 def parse_since(text: str) -> timedelta | None:
@@ -20,51 +27,105 @@ def parse_since(text: str) -> timedelta | None:
         return None
     m = re.fullmatch(r"(\d+)\s*([mhdw])", text)
     if not m:
-        raise CliError(f"--since: expected e.g. 24h, 7d, 30d or all (got {text!r})", EXIT_USAGE)
+        raise CliError(
+            f"--since: expected e.g. 24h, 7d, 30d or all (got {text!r})", exit_codes.USAGE
+        )
     number, unit = int(m.group(1)), m.group(2)
     seconds = {"m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     return timedelta(seconds=number * seconds)
+
+
+#: Task requests in flight at once when `jobs` fetches the progress of processing jobs.
+PROGRESS_CONCURRENCY = 8
 
 
 def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args))
 
 
+async def with_progress(
+    client: JobsBackend, jobs: list[Job], concurrency: int = PROGRESS_CONCURRENCY
+) -> tuple[list[Job], int, list[str]]:
+    """`jobs` with the tasks of each processing job (a v2 listing carries none, so progress
+    is unknown without them): one request per job, at most `concurrency` at a time. A job
+    whose tasks cannot be fetched stays in the list without progress.
+
+    Returns the jobs, the number of requests and the errors (one line each)."""
+    from amstui.ams.errors import AmsError
+
+    gate = asyncio.Semaphore(max(concurrency, 1))
+    errors: list[str] = []
+
+    async def one(job: Job) -> Job:
+        if job.state != JobState.PROCESSING or job.tasks is not None:
+            return job
+        async with gate:
+            try:
+                fetched = await client.get_tasks(job.id)
+            except AmsError as exc:
+                errors.append(f"{job.id}: {exc}")
+                return job
+        return job.with_tasks(fetched.value)
+
+    wanted = sum(1 for j in jobs if j.state == JobState.PROCESSING and j.tasks is None)
+    return list(await asyncio.gather(*(one(j) for j in jobs))), wanted, errors
+
+
 async def _run(args: argparse.Namespace) -> int:
     from amstui.ams.backend import JobQuery
     from amstui.ams.client import RetryPolicy
-    from amstui.ams.errors import AmsError
+    from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 
     try:
         states = output.parse_states(args.state or [])
     except ValueError as exc:
-        raise CliError(f"--state: {exc}", EXIT_USAGE) from None
+        raise CliError(f"--state: {exc}", exit_codes.USAGE) from None
     since = parse_since(args.since)
     if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1", EXIT_USAGE)
+        raise CliError("--limit must be at least 1", exit_codes.USAGE)
     pattern = args.name or ""
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     connection, _ = resolve_connection(args, RetryPolicy())
-    now = connection.now()
-    query = JobQuery(
-        states=states,
-        created_after=now - since if since is not None else None,
-        name_startswith=prefix or None,
-        newest_first=True,
-        # A substring match is applied here, after the listing: fetch everything first.
-        limit=args.limit if (prefix or not pattern) else None,
-    )
-    try:
-        async with connection.client:
+    async with connection.client:
+        requests = 0
+        try:
+            if since is not None and connection.clock is not None:
+                # `--since` counts back from the service's now: read its clock first.
+                requests += len((await connection.client.list_jobs_raw(top=1)).exchanges)
+            query = JobQuery(
+                states=states,
+                created_after=connection.now() - since if since is not None else None,
+                name_startswith=prefix or None,
+                newest_first=True,
+                # A substring match is applied here, after the listing: fetch everything.
+                limit=args.limit if (prefix or not pattern) else None,
+            )
             fetched = await connection.client.list_jobs(query)
-    except AmsError as exc:
-        raise fail(exc, args.verbose) from None
-    jobs = fetched.value
-    if pattern and prefix is None:
-        needle = pattern.replace("*", "").lower()
-        jobs = [j for j in jobs if needle in j.name.lower()]
-        if args.limit is not None:
-            jobs = jobs[: args.limit]
+        except (NotFoundError, ProtocolError) as exc:
+            # Listing jobs never 404s on an AMS REST root, and AMS always answers OData.
+            if args.verbose:
+                print_exchange(exc)
+            raise not_ams(connection.client.endpoint, exc) from None
+        except AmsError as exc:
+            raise fail(exc, args.verbose) from None
+        jobs = fetched.value
+        if pattern and prefix is None:
+            needle = pattern.replace("*", "").lower()
+            jobs = [j for j in jobs if needle in j.name.lower()]
+            if args.limit is not None:
+                jobs = jobs[: args.limit]
+        requests += len(fetched.exchanges)
+        errors: list[str] = []
+        if not args.no_progress:
+            jobs, extra, errors = await with_progress(connection.client, jobs)
+            requests += extra
+        connection.observe(jobs)
+        now = connection.now()
+    if errors:
+        print(
+            f"amstui: progress unknown for {len(errors)} job(s): {inert(errors[0])}",
+            file=sys.stderr,
+        )
     out = sys.stdout
     if args.output == "json":
         for line in output.json_lines(jobs, now):
@@ -74,5 +135,5 @@ async def _run(args: argparse.Namespace) -> int:
     else:
         for line in output.table_lines(jobs, now):
             out.write(line + "\n")
-        print(f"{len(jobs)} job(s), {len(fetched.exchanges)} request(s)", file=sys.stderr)
-    return 0
+        print(f"{len(jobs)} job(s), {requests} request(s)", file=sys.stderr)
+    return exit_codes.OK

@@ -1,4 +1,5 @@
-"""`amstui login [--account A]`: device-code sign-in for SSH sessions.
+"""`amstui login [--account A | --endpoint URL --credential KIND]`: device-code sign-in for
+SSH sessions.
 
 Prints the URL and the code, waits for the sign-in, then stores the AuthenticationRecord (not
 a secret) under platformdirs' state directory. The token cache (refresh tokens) is kept on disk
@@ -12,8 +13,9 @@ import argparse
 import sys
 from datetime import datetime
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import EXIT_AUTH
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import resolve_settings
 
 
 def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
@@ -24,29 +26,23 @@ def show_code(verification_uri: str, user_code: str, expires_on: datetime) -> No
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from amstui import config, logfile
     from amstui.ams.auth import make_credential, scope_for
-    from amstui.connect import credential_spec, record_path
+    from amstui.bootstrap import logfile
+    from amstui.bootstrap.connect import credential_spec, record_path
 
     logfile.configure()
-    try:
-        settings = config.load_settings()
-        wanted = config.merge_overrides(
-            config.env_overrides(), config.Overrides(account=getattr(args, "account", None))
-        )
-        resolved = config.resolve(settings, wanted)
-    except config.ConfigError as exc:
-        raise CliError(f"config error: {exc}", EXIT_USAGE) from None
-    account = resolved.account
+    account = resolve_settings(args).account
     if account is None:
         raise CliError(
-            "no account to sign in to: configure one (see README) or pass --account", EXIT_USAGE
+            "no account to sign in to: configure one (see README), or pass --account NAME "
+            "or --endpoint URL --credential device-code",
+            exit_codes.USAGE,
         )
     if account.credential not in ("device-code", "default"):
         raise CliError(
             f"account {account.name!r} uses credential {account.credential!r}; "
             '`amstui login` is for device-code accounts (set credential = "device-code")',
-            EXIT_USAGE,
+            exit_codes.USAGE,
         )
     spec = replace(
         credential_spec(account, args.persist_token_cache), kind="device-code", record_path=None
@@ -56,13 +52,13 @@ def run(args: argparse.Namespace) -> int:
         record = credential.authenticate(scopes=[scope_for(account.cloud)])  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         print("\nsign-in abandoned", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except Exception as exc:  # azure-identity raises several kinds; report one line
         from amstui.ams.auth import credential_failure_message
 
         raise CliError(
             credential_failure_message(exc).replace("could not get a token", "sign-in failed"),
-            EXIT_AUTH,
+            exit_codes.AUTH,
         ) from None
     path = record_path(account.name)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,4 +70,4 @@ def run(args: argparse.Namespace) -> int:
     elif marker.exists():
         marker.unlink()
     print(f"signed in as {record.username} (tenant {record.tenant_id}); record saved to {path}")
-    return 0
+    return exit_codes.OK

@@ -3,6 +3,10 @@
 The JSON fields are a stable contract for scripts (documented in the README):
 id, name, state, progress, tasks, priority, created, start_time, end_time, last_modified,
 running_duration_ms, queue_wait_s, elapsed_s.
+
+Text from the service never reaches the terminal raw: the table and CSV show control and
+bidi characters as visible escapes (`inert`); JSON escapes them as JSON does (`\u001b`,
+C1 controls and bidi characters included), so a parser reads back the exact name.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from amstui.ams.model import Job, JobState, Task, states_from_words
+from amstui.monitor.inert_text import inert
+from amstui.monitor.labels import duration_text
 
 FIELDS = (
     "id",
@@ -81,9 +88,23 @@ def task_record(task: Task, now: datetime) -> dict[str, Any]:
     }
 
 
+#: What `json.dumps(ensure_ascii=False)` leaves raw but a terminal may obey or hide: DEL, C1
+#: controls, bidi and zero-width characters, line separators.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON with every control and hiding character escaped as `\\uXXXX` (other non-ASCII
+    text stays readable)."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def json_lines(jobs: Iterable[Job], now: datetime) -> Iterable[str]:
     for job in jobs:
-        yield json.dumps(job_record(job, now), ensure_ascii=False)
+        yield json_text(job_record(job, now))
 
 
 def csv_text(jobs: Iterable[Job], now: datetime) -> str:
@@ -91,19 +112,9 @@ def csv_text(jobs: Iterable[Job], now: datetime) -> str:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for job in jobs:
-        writer.writerow(job_record(job, now))
+        record = job_record(job, now)
+        writer.writerow({k: inert(v) if isinstance(v, str) else v for k, v in record.items()})
     return buffer.getvalue()
-
-
-def short_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    if s >= 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s}s"
 
 
 def table_lines(jobs: Sequence[Job], now: datetime, width: int | None = None) -> list[str]:
@@ -114,8 +125,10 @@ def table_lines(jobs: Sequence[Job], now: datetime, width: int | None = None) ->
         rec = job_record(job, now)
         progress = f"{rec['progress']:.0f}%" if rec["progress"] is not None else "-"
         created = job.created.strftime("%Y-%m-%d %H:%M") if job.created else "-"
-        elapsed = short_duration(rec["elapsed_s"])
-        rows.append((job.id, rec["state"], progress, created, elapsed, job.name))
+        elapsed = duration_text(rec["elapsed_s"])
+        rows.append(
+            (inert(job.id), inert(rec["state"]), progress, created, elapsed, inert(job.name))
+        )
     headers = ("ID", "STATE", "PROGRESS", "CREATED", "DURATION", "NAME")
     fixed = [max([len(headers[i])] + [len(r[i]) for r in rows]) for i in range(5)]
     name_width = max(10, width - sum(fixed) - 2 * 5)

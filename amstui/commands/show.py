@@ -1,15 +1,20 @@
-"""`amstui show JOB_ID`: one job with its tasks, error details and historical events."""
+"""`amstui show JOB_ID`: one job with its tasks, error details and historical events.
+
+JOB_ID is a full id, a bare GUID or a unique prefix (see `job_ids`). Service text is printed
+inert (control characters as visible escapes); `--output json` escapes them as JSON does.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands import output
-from amstui.commands.session import fail, resolve_connection
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.session import explain_not_found, fail, resolve_connection
+from amstui.commands import job_ids, output
+from amstui.monitor.inert_text import inert
+from amstui.monitor.labels import duration_text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,47 +23,51 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from amstui.ams.client import RetryPolicy
-    from amstui.ams.errors import AmsError
-    from amstui.ams.odata import validate_job_id
+    from amstui.ams.errors import AmsError, NotFoundError
 
-    try:
-        job_id = validate_job_id(args.job_id)
-    except AmsError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+    wanted = job_ids.parse(args.job_id)
     connection, _ = resolve_connection(args, RetryPolicy())
-    try:
-        async with connection.client:
+    async with connection.client:
+        try:
+            (job_id,) = await job_ids.resolve(connection.client, [wanted])
             fetched = await connection.client.get_job_with_tasks(job_id)
-    except AmsError as exc:
-        raise fail(exc, args.verbose) from None
-    now = connection.now()
+        except NotFoundError as exc:
+            if args.verbose:
+                fail(exc, verbose=True)
+            raise await explain_not_found(connection.client, wanted.typed, exc) from None
+        except AmsError as exc:
+            raise fail(exc, args.verbose) from None
+        connection.observe([fetched.value])
+        now = connection.now()
     job = fetched.value
     if args.raw:
         for exchange in fetched.exchanges:
-            print(f"# {exchange.request_line}  ->  {exchange.status}")
-            print(exchange.body)
-        return 0
+            print(f"# {inert(exchange.request_line)}  ->  {exchange.status}")
+            print(inert(exchange.body, keep_lines=True))
+        return exit_codes.OK
     if args.output == "json":
         record = output.job_record(job, now)
         record["tasks"] = [output.task_record(t, now) for t in job.tasks or ()]
-        print(json.dumps(record, ensure_ascii=False, indent=2))
-        return 0
+        print(output.json_text(record, indent=2))
+        return exit_codes.OK
     rec = output.job_record(job, now)
     width = max(len(k) for k in rec)
     for key, value in rec.items():
         if key == "tasks":
             continue
-        print(f"{key.ljust(width)}  {'-' if value is None else value}")
+        shown = "-" if value is None else inert(str(value))
+        print(f"{key.ljust(width)}  {shown}")
     for index, task in enumerate(job.tasks or (), 1):
         t = output.task_record(task, now)
         print(
-            f"\ntask {index}: {t['name']}  [{t['state']}, {t['progress']:.1f}%, "
-            f"{output.short_duration(t['elapsed_s']) or 'not started'}]"
+            f"\ntask {index}: {inert(t['name'])}  [{inert(t['state'])}, {t['progress']:.1f}%, "
+            f"{duration_text(t['elapsed_s']) or 'not started'}]"
         )
-        print(f"  id {t['id']}  processor {t['media_processor_id']}")
+        print(f"  id {inert(t['id'])}  processor {inert(str(t['media_processor_id']))}")
         for err in t["error_details"]:
-            print(f"  error {err['code']}: {err['message']}")
+            print(f"  error {inert(str(err['code']))}: {inert(str(err['message']))}")
         for event in t["historical_events"]:
-            print(f"  {event['timestamp']}  {event['code']}  {event['message'][:160]}".rstrip())
+            line = f"  {event['timestamp']}  {inert(str(event['code']))}  "
+            print((line + inert(str(event["message"]))[:160]).rstrip())
     sys.stdout.flush()
-    return 0
+    return exit_codes.OK

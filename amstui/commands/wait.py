@@ -2,12 +2,12 @@
 
 On a terminal the view (one line per job) is redrawn in place; otherwise a line is appended
 whenever a job changes state or crosses a 10% progress step, so CI logs stay readable. The
-last frame and a summary stay in scrollback. Transient outages are ridden out until the
-timeout, saying so. Ctrl-C stops waiting (exit 130) and cancels nothing.
+last frame and a summary stay in scrollback; on timeout the summary has one line per job.
+Transient outages are ridden out until the timeout, saying so. Ctrl-C stops waiting (exit
+130) and cancels nothing. Service text is printed inert (control characters as escapes).
 
-Exit codes: 0 all jobs ended (with --exit-status: all finished); 1 a job failed and 3 a job
-was canceled (--exit-status only); 4 timeout; 5 authentication failure; 6 a job does not
-exist; 2 usage.
+When to stop and the exit code are decided by `wait_policy` (a pure function); the loop here
+takes its clock and its sleep as arguments, so it is tested without real waiting.
 """
 
 from __future__ import annotations
@@ -18,24 +18,28 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
 
-from amstui.cli import EXIT_INTERRUPTED, EXIT_USAGE, CliError
-from amstui.commands.output import short_duration
-from amstui.commands.session import EXIT_AUTH, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMEOUT
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.commands import job_ids
+from amstui.commands.wait_policy import Seen, decide
+from amstui.monitor.inert_text import inert
+from amstui.monitor.labels import (
+    count_summary,
+    duration_text,
+    outcome_word,
+    short_id,
+    state_glyph,
+    state_word,
+)
 
-EXIT_CANCELED = 3
-GLYPHS = {
-    "Queued": "◌",
-    "Scheduled": "◔",
-    "Processing": "▶",
-    "Finished": "✔",
-    "Error": "✖",
-    "Canceled": "⊘",
-    "Canceling": "…",
-}
+if TYPE_CHECKING:
+    from amstui.bootstrap.connect import Connection
+    from amstui.monitor.store import JobEntry
 
 
 def parse_duration(text: str) -> float:
@@ -45,7 +49,10 @@ def parse_duration(text: str) -> float:
         return float(text)
     parts = re.findall(r"(\d+)\s*([hms])", text)
     if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
-        raise CliError(f"--timeout: expected e.g. 90s, 30m, 2h or 1h30m (got {text!r})", EXIT_USAGE)
+        raise CliError(
+            f"--timeout: expected e.g. 90s, 30m, 2h or 1h30m (got {inert(repr(text))})",
+            exit_codes.USAGE,
+        )
     return float(sum(int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts))
 
 
@@ -55,43 +62,78 @@ class View:
 
     tty: bool
     quiet: bool
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
     drawn_lines: int = 0
+    last_frame: list[str] = field(default_factory=list)
     last: dict[str, tuple[str, int]] = field(default_factory=dict)
 
-    def line(self, job_id: str, state: str, progress: float | None, name: str, elapsed: str) -> str:
-        glyph = GLYPHS.get(state, "?")
+    @staticmethod
+    def line(entry: JobEntry, now: datetime) -> str:
+        job = entry.job
+        progress = job.progress
         pct = f"{progress:3.0f}%" if progress is not None else "   -"
-        short = job_id.rsplit(":", 1)[-1][:8]
-        return f"{glyph} {state:<10} {pct}  {elapsed:>7}  {name} ({short})"
+        elapsed = duration_text(job.elapsed(now))
+        word = state_word(job.state, entry.gone)
+        glyph = state_glyph(job.state, entry.gone)
+        return (
+            f"{glyph} {inert(word):<10} {pct}  {elapsed:>7}  {inert(job.name)} "
+            f"({inert(short_id(job.id))})"
+        )
 
     def frame(self, lines: Sequence[str], header: str) -> None:
+        """Redraw the block of job lines in place (a terminal); nothing if unchanged."""
         if self.quiet:
             return
         width = shutil.get_terminal_size((120, 24)).columns
         out = [header, *(line[: width - 1] for line in lines)]
+        if out == self.last_frame and self.drawn_lines:
+            return
         if self.drawn_lines:
-            sys.stdout.write(f"\x1b[{self.drawn_lines}F\x1b[J")
-        sys.stdout.write("\n".join(out) + "\n")
-        sys.stdout.flush()
+            self.out.write(f"\x1b[{self.drawn_lines}F\x1b[J")
+        self.out.write("\n".join(out) + "\n")
+        self.out.flush()
         self.drawn_lines = len(out)
+        self.last_frame = out
 
-    def changes(self, rows: Sequence[tuple[str, str, float | None, str]], now: datetime) -> None:
+    def changes(self, entries: Sequence[JobEntry], now: datetime) -> None:
+        """One appended line per job whose state or 10% progress step changed."""
         if self.quiet:
             return
         stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for job_id, state, progress, name in rows:
+        for entry in entries:
+            job = entry.job
+            progress = job.progress
+            word = state_word(job.state, entry.gone)
             step = int((progress or 0) // 10)
-            if self.last.get(job_id) == (state, step):
+            if self.last.get(job.id) == (word, step):
                 continue
-            self.last[job_id] = (state, step)
+            self.last[job.id] = (word, step)
             pct = f" {progress:.0f}%" if progress is not None else ""
-            print(f"{stamp}  {job_id}  {state}{pct}  {name}", flush=True)
+            print(
+                f"{stamp}  {inert(job.id)}  {inert(word)}{pct}  {inert(job.name)}",
+                file=self.out,
+                flush=True,
+            )
 
     def note(self, text: str) -> None:
+        """A line on stderr (the terminal's frame is given up first)."""
         if self.tty and self.drawn_lines:
-            sys.stdout.write(f"\x1b[{self.drawn_lines}F\x1b[J")
+            self.out.write(f"\x1b[{self.drawn_lines}F\x1b[J")
+            self.out.flush()
             self.drawn_lines = 0
-        print(text, file=sys.stderr, flush=True)
+            self.last_frame = []
+        print(text, file=self.err, flush=True)
+
+    def summary(self, entries: Sequence[JobEntry], now: datetime, tail: str, per_job: bool) -> None:
+        """The last words on stdout: one line per job (if asked, or if a note took the
+        terminal's frame away), then the counts."""
+        frame_visible = self.tty and self.drawn_lines > 0
+        if (per_job or self.tty) and not frame_visible:
+            for entry in entries:
+                print(f"  {self.line(entry, now)}", file=self.out)
+        counts = count_summary(outcome_word(e.job, e.gone) for e in entries)
+        print(f"{len(entries)} job(s): {counts} ({tail})", file=self.out, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,25 +141,61 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         print("\ninterrupted: stopped waiting; no job was canceled", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from amstui.ams.backend import JobQuery
-    from amstui.ams.errors import AmsError
-    from amstui.ams.model import JobState
-    from amstui.ams.odata import validate_job_id
-    from amstui.commands.session import resolve_connection
-    from amstui.monitor.engine import RefreshEngine
-    from amstui.monitor.store import JobStore
+    from amstui.ams.errors import AmsError, AuthenticationError, NotFoundError, ProtocolError
+    from amstui.bootstrap.session import fail, not_ams, probe, resolve_connection
 
-    try:
-        ids = list(dict.fromkeys(validate_job_id(i) for i in args.job_ids))
-    except AmsError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
+    wanted = job_ids.parse_all(args.job_ids)
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
     connection, _ = resolve_connection(args)
+    view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
+    async with connection.client:
+        problem = await probe(connection.client)
+        if isinstance(problem, NotFoundError | ProtocolError):
+            raise not_ams(connection.client.endpoint, problem)
+        if isinstance(problem, AuthenticationError):
+            view.note(f"amstui: authentication failed: {inert(str(problem))}")
+            return exit_codes.AUTH
+        try:
+            ids = await job_ids.resolve(connection.client, wanted)
+        except AmsError as exc:
+            if problem is None:
+                raise fail(exc, args.verbose) from None
+            # An outage from the start: full ids are ridden out by the loop; prefixes
+            # cannot be looked up.
+            ids = [w.full_id for w in wanted if w.full_id is not None]
+            if len(ids) < len(wanted):
+                raise fail(exc, args.verbose) from None
+        return await wait_for(
+            connection,
+            ids,
+            interval=interval,
+            timeout=timeout,
+            exit_status=args.exit_status,
+            view=view,
+        )
+
+
+async def wait_for(
+    connection: Connection,
+    ids: Sequence[str],
+    *,
+    interval: float,
+    timeout: float | None,
+    exit_status: bool,
+    view: View,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> int:
+    """Refresh `ids` every `interval` seconds until `wait_policy.decide` says stop."""
+    from amstui.ams.backend import JobQuery
+    from amstui.monitor.engine import RefreshEngine
+    from amstui.monitor.store import JobStore
+
     store = JobStore(connection.now)
     engine = RefreshEngine(
         connection.client,
@@ -125,88 +203,70 @@ async def _run(args: argparse.Namespace) -> int:
         now=connection.now,
         interval=interval,
         scope=JobQuery(ids=tuple(ids), newest_first=False),
+        monotonic=monotonic,
     )
-    view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
-    started = time.monotonic()
+    started = monotonic()
     outage: str | None = None
-    checked_existence = False
+    listed_once = False
     header = (
         f"Waiting for {len(ids)} job(s), refreshing every {interval:g}s. "
         "Ctrl-C stops waiting (jobs keep running)."
     )
     if not view.tty and not view.quiet:
-        print(header, flush=True)
-    async with connection.client:
-        while True:
-            report = await engine.cycle()
-            status = engine.status
-            if status.state == "auth":
-                view.note(f"amstui: authentication failed: {status.reason}")
-                return EXIT_AUTH
-            discovery_failed = (
-                bool(report.errors) and report.listed == 0 and report.discovery_requests == 0
-            )
-            if discovery_failed or report.skipped.startswith("backing off"):
-                reason = status.reason or (report.errors[0] if report.errors else report.skipped)
-                if outage is None:
-                    view.note(f"connection problem: {reason}; retrying until the timeout")
-                outage = reason
-            elif outage is not None:
+        print(header, file=view.out, flush=True)
+    while True:
+        report = await engine.cycle()
+        status = engine.status
+        discovery_failed = (
+            bool(report.errors) and report.listed == 0 and (report.discovery_requests == 0)
+        )
+        if discovery_failed or report.skipped.startswith("backing off"):
+            reason = status.reason or (report.errors[0] if report.errors else report.skipped)
+            if outage is None and status.state != "auth":
+                view.note(f"connection problem: {inert(reason)}; retrying until the timeout")
+            outage = reason
+        else:
+            if outage is not None:
                 view.note("connection restored")
                 outage = None
-            if not checked_existence and status.cycles > 0:
-                checked_existence = True
-                missing = [i for i in ids if i not in store.entries]
-                if missing:
-                    for job_id in missing:
-                        view.note(f"amstui: job {job_id} does not exist")
-                    return EXIT_NOT_FOUND
-            now = connection.now()
-            rows = []
-            for job_id in ids:
-                entry = store.get(job_id)
-                if entry is None:
-                    continue
-                state = "Gone" if entry.gone else entry.job.state.label
-                rows.append((job_id, state, entry.job.progress, entry.job.name))
+            listed_once = listed_once or status.cycles > 0
+        entries = [e for i in ids if (e := store.get(i)) is not None]
+        connection.observe(e.job for e in entries)
+        now = connection.now()
+        if listed_once:
             if view.tty:
-                lines = []
-                for job_id, state, progress, name in rows:
-                    entry = store.entries[job_id]
-                    elapsed = short_duration(
-                        e.total_seconds() if (e := entry.job.elapsed(now)) is not None else None
-                    )
-                    lines.append(view.line(job_id, state, progress, name, elapsed))
-                view.frame(lines, header)
+                view.frame([view.line(e, now) for e in entries], header)
             else:
-                view.changes(rows, now)
-            entries = [store.entries[i] for i in ids if i in store.entries]
-            done = checked_existence and all(e.gone or e.job.is_final for e in entries)
-            if done:
-                break
-            elapsed_wait = time.monotonic() - started
-            if timeout is not None and elapsed_wait >= timeout:
-                view.note(
-                    f"amstui: timed out after {short_duration(elapsed_wait)}; jobs keep running"
-                )
-                return EXIT_TIMEOUT
-            pause = (
-                interval if timeout is None else min(interval, max(timeout - elapsed_wait, 0.05))
-            )
-            await asyncio.sleep(pause)
-    counts: dict[str, int] = {}
-    for entry in entries:
-        word = "gone" if entry.gone else entry.job.state.label.lower()
-        counts[word] = counts.get(word, 0) + 1
-    summary = ", ".join(f"{n} {w}" for w, n in sorted(counts.items()))
-    took = short_duration(time.monotonic() - started) or "0s"
-    print(f"{len(entries)} job(s): {summary} (waited {took})", flush=True)
-    if any(e.gone for e in entries):
-        return EXIT_NOT_FOUND
-    if not args.exit_status:
-        return 0
-    if any(e.job.state == JobState.ERROR for e in entries):
-        return EXIT_FAILED
-    if any(e.job.state == JobState.CANCELED for e in entries):
-        return EXIT_CANCELED
-    return 0
+                view.changes(entries, now)
+        waited = monotonic() - started
+        seen = {
+            i: (Seen(e.job.state, e.gone) if (e := store.get(i)) is not None else None) for i in ids
+        }
+        code = decide(
+            seen,
+            listed_once=listed_once,
+            auth_failed=status.state == "auth",
+            waited_s=waited,
+            timeout_s=timeout,
+            exit_status=exit_status,
+        )
+        if code is None:
+            pause = interval if timeout is None else min(interval, max(timeout - waited, 0.05))
+            await sleep(pause)
+            continue
+        took = duration_text(waited) or "0s"
+        if code == exit_codes.AUTH:
+            view.note(f"amstui: authentication failed: {inert(status.reason)}")
+        elif code == exit_codes.TIMEOUT:
+            view.note(f"amstui: timed out after {took}; jobs keep running")
+            view.summary(entries, now, f"timed out after {took}", per_job=True)
+        elif any(s is None for s in seen.values()):
+            for job_id, s in seen.items():
+                if s is None:
+                    view.note(f"amstui: no such job: {inert(job_id)}")
+        else:
+            for entry in entries:
+                if entry.gone:
+                    view.note(f"amstui: no such job: {inert(entry.job.id)} (purged while waiting)")
+            view.summary(entries, now, f"waited {took}", per_job=False)
+        return code

@@ -28,14 +28,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from amstui.emulator.faults import FaultSpecError
+from amstui.emulator.reply import Reply
 
 if TYPE_CHECKING:
-    from amstui.emulator.app import Emulator, Reply
+    from amstui.emulator.app import Emulator
 
 
 def handle(emu: Emulator, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
-    from amstui.emulator.app import Reply
-
     try:
         payload: Any = json.loads(body) if body.strip() else {}
     except (ValueError, RecursionError):

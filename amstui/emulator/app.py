@@ -20,12 +20,13 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
 
-from amstui.ams.model import JOB_PROPERTIES, TASK_PROPERTIES, JobState
+from amstui.ams.model import API_VERSIONS, JOB_PROPERTIES, TASK_PROPERTIES, JobState
 from amstui.emulator import admin
 from amstui.emulator.clock import VirtualClock
 from amstui.emulator.csdl import metadata_document
@@ -39,6 +40,7 @@ from amstui.emulator.query import (
     parse_select,
     sort_rows,
 )
+from amstui.emulator.reply import Reply
 from amstui.emulator.serialize import EDM_TYPES, Formatter, key_url
 from amstui.emulator.simulation import JobView, SimConfig, Simulation, TaskView
 from amstui.emulator.v3_routes import V3Service
@@ -47,7 +49,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-API_VERSIONS = frozenset(f"2.{n}" for n in range(20))
 MAX_BODY = 1024 * 1024
 GLOBAL_HOSTS = frozenset({"localhost", "media.windows.net"})
 
@@ -100,14 +101,6 @@ class HttpError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: str = ""
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -280,6 +273,9 @@ class Emulator:
             "DataServiceVersion": "3.0;",
             "Cache-Control": "no-cache",
             "X-Content-Type-Options": "nosniff",
+            # The service's own clock (virtual here), as AMS sent it: clients estimate the
+            # service time from it (uvicorn's own Date header is turned off).
+            "Date": formatdate(self.now().timestamp(), usegmt=True),
         }
         client_request_id = headers.get("x-ms-client-request-id") or headers.get(
             "client-request-id"

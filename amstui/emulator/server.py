@@ -63,7 +63,9 @@ def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) 
 
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
-    config = uvicorn.Config(emulator, log_level="error", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        emulator, log_level="error", lifespan="off", access_log=False, date_header=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="amstui-emulator", daemon=True
@@ -81,5 +83,7 @@ def serve_forever(emulator: Emulator, host: str, port: int) -> None:
     import uvicorn
 
     sock = _bind(host, port)
-    config = uvicorn.Config(emulator, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        emulator, log_level="warning", lifespan="off", access_log=False, date_header=False
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from amstui.ams.exchange import Exchange
 from amstui.ams.model import Job, JobState
+from amstui.monitor import timing
 
 #: Jobs whose raw exchanges are kept (the detail pane of others refetches on open).
 MAX_EXCHANGES = 200
@@ -36,15 +37,9 @@ class JobEntry:
 
     def eta(self, now: datetime) -> timedelta | None:
         """Remaining time from the observed progress rate; None until it can be estimated."""
-        job = self.job
-        if job.state != JobState.PROCESSING or len(self.samples) < 2:
+        if self.job.state != JobState.PROCESSING:
             return None
-        (t0, p0), (t1, p1) = self.samples[0], self.samples[-1]
-        span = (t1 - t0).total_seconds()
-        if span <= 0 or p1 <= p0:
-            return None
-        rate = (p1 - p0) / span
-        return timedelta(seconds=(100.0 - p1) / rate)
+        return timing.eta(self.samples)
 
     def stale_for(self, now: datetime) -> timedelta | None:
         if self.stale_since is None:

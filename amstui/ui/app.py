@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from amstui.ams.backend import JobsBackend
 from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
+from amstui.monitor import labels
 from amstui.monitor.engine import RefreshEngine
 from amstui.monitor.store import JobStore, Transition
 from amstui.ui.cells import short_id
@@ -219,12 +220,9 @@ class AmstuiApp(App[int]):
                 self._notify_transition(transition)
             return
         # A burst (e.g. after a pause): one summary instead of a wall of toasts.
-        counts: dict[str, int] = {}
-        for t in transitions:
-            word = "gone" if t.gone else t.job.state.label.lower()
-            counts[word] = counts.get(word, 0) + 1
-        summary = ", ".join(f"{n} {word}" for word, n in sorted(counts.items()))
-        failed = counts.get("error", 0) > 0
+        words = [labels.outcome_word(t.job, t.gone) for t in transitions]
+        summary = labels.count_summary(words)
+        failed = "error" in words
         self.notify(
             summary,
             title=f"{len(transitions)} jobs ended",

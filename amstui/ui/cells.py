@@ -16,16 +16,18 @@ from datetime import datetime, timedelta
 from rich.markup import escape
 
 from amstui.ams.model import JobState
+from amstui.monitor import labels
 
-STATE_STYLE = {
-    JobState.QUEUED: ("◌", "dim"),
-    JobState.SCHEDULED: ("◔", "cyan"),
-    JobState.PROCESSING: ("▶", "bold yellow"),
-    JobState.FINISHED: ("✔", "green"),
-    JobState.ERROR: ("✖", "bold red"),
-    JobState.CANCELED: ("⊘", "magenta"),
-    JobState.CANCELING: ("…", "magenta"),
+_STYLES = {
+    JobState.QUEUED: "dim",
+    JobState.SCHEDULED: "cyan",
+    JobState.PROCESSING: "bold yellow",
+    JobState.FINISHED: "green",
+    JobState.ERROR: "bold red",
+    JobState.CANCELED: "magenta",
+    JobState.CANCELING: "magenta",
 }
+STATE_STYLE = {state: (labels.STATE_GLYPHS[state], style) for state, style in _STYLES.items()}
 STATE_ORDER = {
     JobState.PROCESSING: 0,
     JobState.CANCELING: 1,
@@ -54,8 +56,8 @@ def state_rank(state: JobState, gone: bool = False) -> tuple[int, int]:
 
 def state_cell(state: JobState, gone: bool = False) -> str:
     if gone:
-        return styled("✗ Gone", "dim strike")
-    glyph, style = STATE_STYLE.get(state, ("?", "reverse"))
+        return styled(f"{labels.GONE_GLYPH} Gone", "dim strike")
+    glyph, style = STATE_STYLE.get(state, (labels.UNKNOWN_GLYPH, "reverse"))
     return styled(f"{glyph} {state.label}", style)
 
 
@@ -82,18 +84,8 @@ def tasks_cell(done: int | None, total: int | None) -> str:
     return f"{done}/{total}"
 
 
-def duration(delta: timedelta | None) -> str:
-    """1h02m, 12m05s, 45s; '' for None."""
-    if delta is None:
-        return ""
-    seconds = int(max(delta.total_seconds(), 0))
-    if seconds >= 86400:
-        return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
+duration = labels.duration_text
+short_id = labels.short_id
 
 
 def duration_cell(delta: timedelta | None, running: bool) -> str:
@@ -113,10 +105,6 @@ def timestamp(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def short_id(job_id: str) -> str:
-    return job_id.rsplit(":", 1)[-1][:8]
 
 
 def stale_cell(stale: timedelta) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from amstui.connect import Connection, connect_demo
+from amstui.bootstrap.connect import Connection, connect_demo
 from amstui.ui.app import AmstuiApp, AppOptions, make_app
 
 FROZEN_START = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)

@@ -5,25 +5,38 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from amstui.cli import EXIT_USAGE, CliError
-from amstui.commands.session import resolve_connection
+from amstui.bootstrap import exit_codes
+from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import resolve_connection
+
+if TYPE_CHECKING:
+    from amstui.bootstrap.connect import Connection
+    from amstui.monitor.store import JobStore
+
+
+def follow_service_clock(store: JobStore, connection: Connection) -> None:
+    """The service clock also learns from the timestamps of every job the monitor reads."""
+    store.subscribe(
+        lambda changed, _ended: connection.observe(
+            entry.job for job_id in changed if (entry := store.get(job_id)) is not None
+        )
+    )
 
 
 def run_monitor(args: argparse.Namespace) -> int:
-    from amstui import logfile
+    from amstui.bootstrap import logfile
 
     logfile.configure()
-    if args.fps:
-        if not 1 <= args.fps <= 120:
-            raise CliError("--fps must be between 1 and 120", EXIT_USAGE)
+    if args.fps is not None:  # 1-120, checked by the parser
         os.environ["TEXTUAL_FPS"] = str(args.fps)
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
     connection, resolved = resolve_connection(args)
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError(
             "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",
-            EXIT_USAGE,
+            exit_codes.USAGE,
         )
     from amstui.ui.app import AppOptions, make_app
 
@@ -41,5 +54,6 @@ def run_monitor(args: argparse.Namespace) -> int:
         keymap=tuple(resolved.keys.items()) if resolved else (),
     )
     app = make_app(connection.client, options, now=connection.now, on_exit=connection.client.aclose)
+    follow_service_clock(app.store, connection)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0

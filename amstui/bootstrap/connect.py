@@ -5,6 +5,7 @@ Shared by the monitor and the headless commands, so both connect the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +18,11 @@ from amstui.ams.auth import (
     scope_for,
 )
 from amstui.ams.client import AmsV2Client, RetryPolicy
+from amstui.ams.model import Job
 from amstui.config import Account
 from amstui.emulator.app import Emulator, EmulatorConfig
 from amstui.emulator.simulation import SimConfig
+from amstui.monitor.timing import ServiceClock
 
 #: The monitor backs off itself; the client only smooths over short blips.
 MONITOR_RETRY = RetryPolicy(
@@ -53,12 +56,23 @@ class Connection:
     account: str
     endpoint: str
     emulator: Emulator | None = None
+    #: The service's clock as estimated from its responses (accounts; the demo reads the
+    #: emulator's clock directly).
+    clock: ServiceClock | None = None
 
     def now(self) -> datetime:
-        """The service's time: the emulator's virtual clock in demo mode."""
+        """The service's time: the emulator's virtual clock in demo mode, otherwise the
+        estimate from the service's `Date` headers and the newest timestamps seen."""
         if self.emulator is not None:
             return self.emulator.now()
+        if self.clock is not None:
+            return self.clock.now()
         return datetime.now(UTC)
+
+    def observe(self, jobs: Iterable[Job]) -> None:
+        """Jobs just read from the service: their timestamps bound its clock from below."""
+        if self.clock is not None:
+            self.clock.observe_jobs(jobs)
 
 
 def connect_demo(
@@ -118,4 +132,6 @@ def connect_account(
         accept=account.accept,
         retry=retry,
     )
-    return Connection(client, account.name, account.endpoint)
+    clock = ServiceClock()
+    client.on_response = lambda exchange: clock.observe_date(exchange.header("date"))
+    return Connection(client, account.name, account.endpoint, clock=clock)
