@@ -20,6 +20,9 @@ SHOWN_HEADERS = (
     "content-type",
     "retry-after",
     "location",
+    # AMS v3 (ARM): the ids a support ticket needs, and the subscription's read budget.
+    "x-ms-correlation-request-id",
+    "x-ms-ratelimit-remaining-subscription-reads",
 )
 #: Query parameters whose values are secrets (azure-core's list, plus AMS/SAS names).
 SECRET_PARAMS = frozenset(
