@@ -33,14 +33,32 @@ CLOUD_AUTHORITIES = {
     "usgov": "login.microsoftonline.us",
     "china": "login.chinacloudapi.cn",
 }
-CREDENTIAL_KINDS = ("default", "cli", "environment", "managed-identity", "device-code", "none")
+#: AMS v3 goes through Azure Resource Manager: its endpoint per cloud (ams-v3-arm.md §4).
+ARM_RESOURCES = {
+    "public": "https://management.azure.com",
+    "usgov": "https://management.usgovcloudapi.net",
+    "china": "https://management.chinacloudapi.cn",
+}
+CREDENTIAL_KINDS = (
+    "default",
+    "cli",
+    "environment",
+    "managed-identity",
+    "device-code",
+    "none",
+    # Not Azure AD (service_credentials.py): a pre-issued bearer, and Ravnur RMS's API key.
+    "token",
+    "rms-api-key",
+)
 #: The Azure CLI's public client id, which device-code sign-in uses unless told otherwise.
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 
-def scope_for(cloud: str) -> str:
+def scope_for(cloud: str, api: str = "v2") -> str:
+    """The AAD scope: the AMS v2 resource, or ARM's for v3 accounts (`api` v3 or mkio)."""
+    resources = CLOUD_RESOURCES if api == "v2" else ARM_RESOURCES
     try:
-        return CLOUD_RESOURCES[cloud] + "/.default"
+        return resources[cloud] + "/.default"
     except KeyError:
         raise ValueError(
             f"unknown cloud {cloud!r} (expected one of: {', '.join(CLOUD_RESOURCES)})"
@@ -198,6 +216,8 @@ class CredentialSpec:
     persist_token_cache: bool = False
     #: device code only: where the AuthenticationRecord (not secret) is stored.
     record_path: Path | None = None
+    #: token / rms-api-key only: the file holding the token or key (mode 600).
+    secret_file: Path | None = None
 
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
@@ -207,6 +227,12 @@ def make_credential(spec: CredentialSpec, prompt: DeviceCodePrompt | None = None
     """Build the azure-identity credential for `spec.kind` (imports azure-identity lazily)."""
     if spec.kind == "none":
         return NoCredential()
+    if spec.kind == "token":
+        from amstui.ams.service_credentials import StaticToken
+
+        return StaticToken(spec.secret_file)
+    if spec.kind == "rms-api-key":
+        raise ValueError("rms-api-key is an httpx.Auth of its own: use RmsApiKeyAuth")
     if spec.kind not in CREDENTIAL_KINDS:
         raise ValueError(
             "unknown credential kind "

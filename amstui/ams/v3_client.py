@@ -168,9 +168,7 @@ class AmsV3Client:
                     listed = await self.list_transforms()
                     exchanges.extend(listed.exchanges)
                 transforms = self.known_transforms or ()
-            jobs_per, per_exchanges = await self._jobs_of_transforms(
-                transforms, query, wanted_ids
-            )
+            jobs_per, per_exchanges = await self._jobs_of_transforms(transforms, query, wanted_ids)
             jobs.extend(jobs_per)
             exchanges.extend(per_exchanges)
         jobs = self._select(jobs, query, wanted_ids)
