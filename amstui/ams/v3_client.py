@@ -200,9 +200,10 @@ class AmsV3Client:
     @staticmethod
     def filter_for(query: JobQuery, names: Iterable[str] = ()) -> str | None:
         """The v3 `$filter` for `query` (a name prefix cannot be expressed: filtered here)."""
-        state_clause = odata.any_of(
-            *(f"properties/state eq {_STATE_TYPE}'{s.v3_word}'" for s in query.states if s.is_known)
-        )
+        state_clauses = [
+            f"properties/state eq {_STATE_TYPE}'{s.v3_word}'" for s in query.states if s.is_known
+        ]
+        state_clause = odata.any_of(*state_clauses) if state_clauses else ""
         created_clause = (
             f"properties/created gt {_iso(query.created_after)}" if query.created_after else ""
         )
@@ -210,9 +211,8 @@ class AmsV3Client:
             main = odata.any_of(state_clause, created_clause)
         else:
             main = odata.all_of(state_clause, created_clause)
-        name_clause = odata.any_of(
-            *(f"name eq {odata.string_literal(n)}" for n in dict.fromkeys(names))
-        )
+        name_clauses = [f"name eq {odata.string_literal(n)}" for n in dict.fromkeys(names)]
+        name_clause = odata.any_of(*name_clauses) if name_clauses else ""
         return odata.all_of(main, name_clause) or None
 
     def _jobs_query(self, query: JobQuery, wanted: set[tuple[str, str]]) -> str:
