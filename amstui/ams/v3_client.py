@@ -321,9 +321,9 @@ class AmsV3Client:
         """The absolute URL of a nextLink, if it stays on the account's origin."""
         target = urljoin(self.endpoint, link.strip())
         if _origin(target) != _origin(self.endpoint):
+            host = (urlsplit(target).hostname or "")[:80]
             raise ProtocolError(
-                f"refusing a page link to another origin ({urlsplit(target).netloc[:80]!r}): "
-                "the token must not follow it",
+                f"refusing a page link to another origin ({host!r}): the token must not follow it",
                 status=resp.status,
                 exchange=resp.exchanges[-1],
             )
