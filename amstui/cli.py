@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from amstui import __version__
 
@@ -117,27 +118,61 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the token cache (refresh tokens) on disk",
     )
 
+    _emulator_parser(sub)
+    return parser
+
+
+def _emulator_parser(sub: Any) -> None:
     emu = sub.add_parser(
         "emulator",
-        help="serve the AMS v2 emulator on a port",
-        description="Serve the AMS v2 REST emulator (see README: Emulator).",
+        help="serve the AMS emulator (v2, v3/ARM or MK.IO shape) on a port",
+        description="Serve the AMS emulator: v2 REST, v3 ARM (Azure, Ravnur RMS) or MK.IO "
+        "(see README: Emulator).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=8700)
+    emu.add_argument("--api", choices=("v2", "v3", "mkio"), default="v2", help="wire shape")
+    emu.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    emu.add_argument("--port", type=int, default=8700, help="port to listen on")
     emu.add_argument("--jobs", type=int, default=500, help="jobs in the account (<= 1,000,000)")
     emu.add_argument("--active", type=int, default=40, help="jobs not final at the start")
     emu.add_argument("--concurrency", type=int, default=8, help="jobs processing at once")
-    emu.add_argument("--seed", type=int, default=1)
+    emu.add_argument("--seed", type=int, default=1, help="seed of the simulated account")
     emu.add_argument("--speed", type=float, default=1.0, help="virtual seconds per second")
-    emu.add_argument("--error-rate", type=float, default=0.08)
+    emu.add_argument("--error-rate", type=float, default=0.08, help="share of jobs that fail")
     emu.add_argument("--arrival-rate", type=float, default=2.0, help="new jobs per minute")
-    emu.add_argument("--purge-days", type=float, default=90.0)
+    emu.add_argument("--purge-days", type=float, default=90.0, help="job retention in days")
     emu.add_argument("--task-seconds", type=float, default=240.0, help="typical task length")
-    emu.add_argument("--dates", choices=("auto", "naive", "iso", "msdate"), default="auto")
+    emu.add_argument(
+        "--cancel-seconds",
+        type=float,
+        default=None,
+        help="how long a processing job stays Canceling (None: 2 for v2, 35 for v3 and mkio)",
+    )
+    emu.add_argument(
+        "--dates", choices=("auto", "naive", "iso", "msdate"), default="auto", help="v2 dates"
+    )
     emu.add_argument("--faults", default="", metavar="SPEC", help="e.g. 503=3,latency=0.2")
-    emu.add_argument("--legacy-redirect", action="store_true", help="301 from localhost")
+    emu.add_argument("--legacy-redirect", action="store_true", help="v2: 301 from localhost")
     emu.add_argument("--token", default=None, help="accept only this bearer token")
-    return parser
+    emu.add_argument(
+        "--subscription",
+        default="00000000-0000-0000-0000-000000000000",
+        help="v3/mkio: subscription id",
+    )
+    emu.add_argument("--resource-group", default="amstui-demo", help="v3: resource group")
+    emu.add_argument("--account", default="amstuidemo", help="v3: account; mkio: project")
+    emu.add_argument("--page-size", type=int, default=100, help="v3/mkio: jobs per page")
+    emu.add_argument(
+        "--arm-throttle",
+        action="store_true",
+        help="v3/mkio: 429 past ARM's token buckets (reads 250 at 25/s, writes 200 at 10/s)",
+    )
+    emu.add_argument(
+        "--rms-api-key",
+        default=None,
+        metavar="KEY",
+        help="v3: serve RMS's POST /auth/token for this key; accept only the tokens it issues",
+    )
 
 
 def _seconds(text: str) -> float:
@@ -202,6 +237,17 @@ def run_emulator(args: argparse.Namespace) -> int:
         raise CliError("--jobs must be between 0 and 1,000,000", EXIT_USAGE)
     if args.speed < 0 or not 0 <= args.error_rate <= 1 or args.concurrency < 1:
         raise CliError("--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", EXIT_USAGE)
+    if not 1 <= args.page_size <= 1000:
+        raise CliError("--page-size must be between 1 and 1000", EXIT_USAGE)
+    if args.api != "v2" and args.legacy_redirect:
+        raise CliError("--legacy-redirect applies to --api v2 only", EXIT_USAGE)
+    if args.rms_api_key is not None and args.api != "v3":
+        raise CliError("--rms-api-key applies to --api v3 only", EXIT_USAGE)
+    cancel_seconds = args.cancel_seconds
+    if cancel_seconds is None:
+        cancel_seconds = 2.0 if args.api == "v2" else 35.0
+    if not 0 <= cancel_seconds <= 3600:
+        raise CliError("--cancel-seconds must be between 0 and 3600", EXIT_USAGE)
     try:
         emulator = Emulator(
             EmulatorConfig(
@@ -214,12 +260,20 @@ def run_emulator(args: argparse.Namespace) -> int:
                     arrival_rate=max(args.arrival_rate, 0.0),
                     purge_days=args.purge_days,
                     task_seconds=max(args.task_seconds, 1.0),
+                    cancel_seconds=cancel_seconds,
                 ),
                 speed=args.speed,
                 token=args.token,
                 legacy_redirect=args.legacy_redirect,
                 date_style=args.dates,
                 faults=args.faults,
+                api=args.api,
+                subscription=args.subscription,
+                resource_group=args.resource_group,
+                account=args.account,
+                page_size=args.page_size,
+                arm_throttle=args.arm_throttle,
+                rms_api_key=args.rms_api_key,
             )
         )
     except (FaultSpecError, ValueError) as exc:
@@ -229,13 +283,25 @@ def run_emulator(args: argparse.Namespace) -> int:
     origin = f"http://{'[' + host + ']' if ':' in host else host}:{args.port}"
     if not loopback:
         print(f"warning: serving on {host}, reachable from other machines", file=sys.stderr)
-    print(f"AMS v2 emulator: {len(emulator.sim.jobs)} jobs, seed {args.seed}, speed {args.speed}x")
-    print(f"account root:    {origin}/api/")
+    shape = {"v2": "AMS v2", "v3": "AMS v3 (ARM)", "mkio": "MK.IO (AMS v3)"}[args.api]
+    print(f"{shape} emulator: {len(emulator.sim.jobs)} jobs, seed {args.seed}, speed {args.speed}x")
+    if emulator.v3 is None:
+        print(f"account root:    {origin}/api/")
+    else:
+        print(f"account root:    {origin}{emulator.v3.root_path}")
     if args.legacy_redirect:
         print(f"global root:     http://localhost:{args.port}/api/  (answers 301)")
+    if args.rms_api_key is not None:
+        print(f"token endpoint:  POST {origin}/auth/token  (RMS)")
     print(f"admin:           {origin}/_emulator/")
     cred = "none" if args.token is None else "none  # (--token set: send it as the bearer)"
-    print(f"try:             amstui --endpoint {origin}/api/ --credential {cred}")
+    if args.api == "v2":
+        print(f"try:             amstui --endpoint {origin}/api/ --credential {cred}")
+    else:
+        print(
+            f"try:             amstui --api {args.api} --endpoint {origin}{emulator.v3.root_path}"
+            f" --credential none  # the monitor side needs the v3 client"
+        )
     sys.stdout.flush()
     try:
         serve_forever(emulator, host, args.port)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import httpx
 
@@ -41,6 +41,7 @@ from amstui.emulator.query import (
 )
 from amstui.emulator.serialize import EDM_TYPES, Formatter, key_url
 from amstui.emulator.simulation import JobView, SimConfig, Simulation, TaskView
+from amstui.emulator.v3_routes import V3Service
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -55,6 +56,16 @@ _RESOURCE = re.compile(
     r"^(?P<set>[A-Za-z]+)(?:\((?P<key>'(?:[^']|'')*'|)\))?(?:/(?P<nav>[A-Za-z$]+))?$"
 )
 _BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
+#: Injected status faults in the v3 shapes: ARM error code and message.
+ARM_FAULTS = {
+    "503": ("ServiceUnavailable", "The service is temporarily unavailable. Please retry."),
+    "429": (
+        "TooManyRequests",
+        "The request is being throttled as the limit has been reached for operation type - "
+        "Read_ObservationWindow_00:05:00. For more information, see - https://aka.ms/armthrottling",
+    ),
+    "500": ("InternalServerError", "An internal error occurred. Please retry."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,18 @@ class EmulatorConfig:
     date_style: str = "auto"
     faults: str = ""
     log_size: int = 5000
+    #: Wire shape: "v2" (AMS v2 REST), "v3" (ARM: Azure, Ravnur RMS) or "mkio" (MK.IO).
+    api: str = "v2"
+    #: v3 shapes: the account's ARM coordinates (MK.IO: `account` is the project name).
+    subscription: str = "00000000-0000-0000-0000-000000000000"
+    resource_group: str = "amstui-demo"
+    account: str = "amstuidemo"
+    #: v3 shapes: jobs per page (transforms: 1000 per page).
+    page_size: int = 100
+    #: v3 shapes: refuse past ARM's token buckets with 429 (otherwise only count).
+    arm_throttle: bool = False
+    #: ARM shape: serve RMS's `POST /auth/token`; then only the tokens it issued are accepted.
+    rms_api_key: str | None = None
 
 
 class HttpError(Exception):
@@ -182,6 +205,13 @@ class Emulator:
         self._id_counts: dict[str, int] = {}
         self._id_epoch = 0
         self._id_namespace = uuid.UUID(int=self.config.sim.seed % (1 << 128))
+        if self.config.api not in ("v2", "v3", "mkio"):
+            raise ValueError("api must be v2, v3 or mkio")
+        if not 1 <= self.config.page_size <= 1000:
+            raise ValueError("page_size must be between 1 and 1000")
+        self.v3: V3Service | None = None
+        if self.config.api != "v2":
+            self.v3 = V3Service(self, mkio=self.config.api == "mkio")
 
     def _request_id(self, method: str, path: str, query: str) -> str:
         """Deterministic per (seed, request, repetition): stable screenshots and logs, unique
@@ -260,6 +290,11 @@ class Emulator:
             reply = admin.handle(self, method, path, query, body)
             await _send(send, reply, {})
             return
+        if self.v3 is not None:
+            await self._handle_v3(
+                self.v3, scope, send, (method, path, raw_query), query, headers, body, request_id
+            )
+            return
         fmt = Formatter("", verbose="odata=verbose" in headers.get("accept", ""))
         route = "unknown"
         fault: Burst | None = None
@@ -288,7 +323,12 @@ class Emulator:
                 fault = self.faults.take(route)
                 if self.faults.latency > 0:
                     await asyncio.sleep(self.faults.latency)
-                reply = self._dispatch(request, now)
+                if "$filter" in query or "$orderby" in query:
+                    # Filtering or ordering the whole account is the expensive kind of
+                    # request: off the event loop, so other clients keep being served.
+                    reply = await asyncio.to_thread(self._dispatch, request, now)
+                else:
+                    reply = self._dispatch(request, now)
         except HttpError as exc:
             reply = Reply(exc.status, fmt.error(exc.message), fmt.content_type, exc.headers)
             if exc.status == 401:
@@ -310,10 +350,62 @@ class Emulator:
         self.stats.record(entry)
         await _send(send, reply, base_headers)
 
+    async def _handle_v3(
+        self,
+        v3: V3Service,
+        scope: Scope,
+        send: Send,
+        line: tuple[str, str, str],
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
+    ) -> None:
+        method, path, raw_query = line
+        origin = f"{scope.get('scheme', 'http')}://{headers.get('host', '127.0.0.1')}"
+        now = self.clock.now()
+        self.sim.advance_to(now)
+        call = (method, path, raw_query, query, headers, body, origin)
+        if method == "GET" and path.rstrip("/").lower().endswith("/jobs"):
+            # Listings filter and sort the whole account: off the event loop.
+            reply, route = await asyncio.to_thread(v3.respond, *call)
+        else:
+            reply, route = v3.respond(*call)
+        correlation = headers.get("x-ms-client-request-id", "")[:200] or request_id
+        base = {
+            "Cache-Control": "no-cache",
+            "OData-Version": "4.0",
+            "X-Content-Type-Options": "nosniff",
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": correlation,
+            "x-ms-routing-request-id": f"LOCAL:{now:%Y%m%dT%H%M%SZ}:{request_id}",
+        }
+        entry: dict[str, Any] = {
+            "t": now.isoformat(),
+            "method": method,
+            "path": path + (f"?{raw_query}" if raw_query else ""),
+            "route": route,
+            "status": reply.status,
+            "fault": None,
+        }
+        fault = self.faults.take(route) if 200 <= reply.status < 300 else None
+        if self.faults.latency > 0:
+            await asyncio.sleep(self.faults.latency)
+        if fault is not None:
+            entry["fault"] = fault.kind
+            await self._send_faulted(
+                send, reply, fault, base, Formatter("", False), entry, v3.error_reply
+            )
+            return
+        self.stats.record(entry)
+        await _send(send, reply, base)
+
     def _redirect_target(self, scheme: str, host: str, prefix: str, rest: str) -> str | None:
         hostname, _, port = host.rpartition(":") if ":" in host else (host, "", "")
         if not hostname:
             hostname = host
+        # The path was decoded: encode it again (a non-Latin-1 character cannot go in a header).
+        rest = quote(rest, safe="/'()$,;=:@!*+&-._~")
         if self.config.legacy_redirect and hostname.lower() in GLOBAL_HOSTS:
             target = "127.0.0.1" + (f":{port}" if port else "")
             return f"{scheme}://{target}{self.prefix}/api/{rest}"
@@ -360,6 +452,7 @@ class Emulator:
         headers: dict[str, str],
         fmt: Formatter,
         entry: dict[str, Any],
+        arm_error: Callable[..., Reply] | None = None,
     ) -> None:
         kind = fault.kind
         if kind in ("503", "429", "500"):
@@ -374,6 +467,10 @@ class Emulator:
                 extra["Retry-After"] = f"{fault.retry_after:g}"
             entry["status"] = status
             self.stats.record(entry)
+            if arm_error is not None:
+                code, arm_message = ARM_FAULTS[kind]
+                await _send(send, arm_error(status, code, arm_message, extra), headers)
+                return
             await _send(send, Reply(status, fmt.error(message), fmt.content_type, extra), headers)
             return
         self.stats.record(entry)

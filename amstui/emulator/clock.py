@@ -38,7 +38,11 @@ class VirtualClock:
 
     def now(self) -> datetime:
         with self._lock:
-            moment = self._base + timedelta(seconds=(self._monotonic() - self._real0) * self._speed)
+            try:
+                elapsed = timedelta(seconds=(self._monotonic() - self._real0) * self._speed)
+                moment = self._base + elapsed
+            except OverflowError:  # past datetime's range: the clock stops there
+                moment = self._last
             if moment < self._last:
                 moment = self._last
             self._last = moment

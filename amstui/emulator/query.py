@@ -27,6 +27,11 @@ from typing import Any
 
 MAX_FILTER_LENGTH = 4096
 MAX_DEPTH = 40
+#: Comparisons and function calls in one $filter: bounds the work per row, so one filter over
+#: 100,000 jobs cannot hold the server for seconds.
+MAX_TERMS = 32
+#: $skip and $top: ASCII digits, at most this many.
+MAX_COUNT_DIGITS = 9
 PAGE_CAP = 1000
 
 
@@ -110,6 +115,7 @@ class _Parser:
         self.props = props
         self.entity = entity
         self.depth = 0
+        self.terms = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -139,6 +145,13 @@ class _Parser:
         if kind not in ("bool",):
             raise QueryError("Expression of type 'Edm.Boolean' expected for $filter.")
         return lambda row: fn(row) is True
+
+    def count_term(self) -> None:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise QueryError(
+                f"The $filter expression has more than {MAX_TERMS} comparisons and function calls."
+            )
 
     def nested(self) -> None:
         self.depth += 1
@@ -191,6 +204,7 @@ class _Parser:
         tok = self.peek()
         if tok is not None and tok.kind == "word" and tok.text in _COMPARISONS:
             self.take()
+            self.count_term()
             right = self.value()
             return _comparison(tok.text, left, right)
         return left
@@ -235,6 +249,7 @@ class _Parser:
         raise QueryError(f"Syntax error at position {tok.pos} in '{self.text}'.")
 
     def function(self, name_tok: _Tok) -> _Node:
+        self.count_term()
         self.expect("(")
         args: list[_Node] = []
         if self.peek() is not None and self.peek().text != ")":  # type: ignore[union-attr]
@@ -381,10 +396,11 @@ def parse_count(name: str, value: str | None) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    if not text.isdigit():
+    # ASCII digits only (str.isdigit() accepts '²'), and few enough for int() to be cheap.
+    if not re.fullmatch(f"[0-9]{{1,{MAX_COUNT_DIGITS}}}", text):
         raise QueryError(
-            f"Invalid value for the {name} query option: '{value}'. "
-            "A non-negative integer is expected."
+            f"Invalid value for the {name} query option: '{value[:40]}'. "
+            f"A non-negative integer of at most {MAX_COUNT_DIGITS} digits is expected."
         )
     return int(text)
 

@@ -38,7 +38,10 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        """The account root: http://127.0.0.1:PORT/api/."""
+        """The account root: http://127.0.0.1:PORT/api/ (v2), the ARM account path (v3) or
+        `/api/ams/{project}/` (MK.IO)."""
+        if self.emulator.v3 is not None:
+            return f"{self.origin}{self.emulator.v3.root_path}"
         return f"{self.origin}{self.emulator.prefix}/api/"
 
     def stop(self) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from amstui.ams.model import JobState
+from amstui.emulator.transforms import MEDIA_PROCESSORS, WEIGHTED, Transform, by_name
 
 ERROR_CODES = (
     (
@@ -44,12 +45,6 @@ ERROR_CODES = (
     ("ErrorUploadingOutputAsset", "The output asset could not be uploaded."),
     ("TransientError", "A transient error occurred. Please resubmit the job."),
 )
-MEDIA_PROCESSORS = (
-    ("nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56", "Media Encoder Standard"),
-    ("nb:mpid:UUID:1b1da727-93ae-4e46-a8a1-268828765609", "Media Encoder Premium Workflow"),
-    ("nb:mpid:UUID:a2f9afe9-7146-4882-a5f7-da4a85e06a93", "Azure Media Indexer 2 Preview"),
-    ("nb:mpid:UUID:6b9c5d3a-2ee8-4c51-b2f6-9d7a2f8b5c11", "Azure Media Video Thumbnails"),
-)
 PRESETS = (
     "H264 Multiple Bitrate 720p",
     "H264 Multiple Bitrate 1080p",
@@ -72,13 +67,6 @@ TITLES = (
     "Hero",
     "Coffee Run",
     "Sprite Fright",
-)
-NAME_FORMS = (
-    "Encoding {title} into {preset}",
-    "Encoding {title} into H264 Adaptive Bitrate MP4 Set 720p",
-    "Thumbnails for {title}",
-    "Indexing {title}",
-    "{title} - {preset}",
 )
 TASK_BODY = (
     '<?xml version="1.0" encoding="utf-16"?><taskBody><inputAsset>JobInputAsset(0)'
@@ -116,6 +104,8 @@ class SimTask:
     error_code: str = ""
     error_message: str = ""
     options: int = 0
+    #: The transform output's `onError: ContinueJob`: a failure does not fail the job.
+    continue_on_error: bool = False
 
 
 @dataclass(slots=True)
@@ -128,6 +118,13 @@ class SimJob:
     scheduled_at: datetime
     start_at: datetime
     template_id: str | None = None
+    #: v3: the transform the job belongs to and its ARM name (unique in the account).
+    transform: str = ""
+    arm_name: str = ""
+    description: str | None = None
+    #: systemData.createdBy (None: the answer carries only the dates, as recorded GETs do).
+    created_by: str | None = None
+    correlation: dict[str, str] = field(default_factory=dict)
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
     input_assets: list[str] = field(default_factory=list)
@@ -138,9 +135,12 @@ class SimJob:
     def processing_seconds(self) -> float:
         total = 0.0
         for task in self.tasks:
-            if task.fail_at is not None:
+            if task.fail_at is not None and not task.continue_on_error:
                 return total + task.duration * task.fail_at
-            total += task.duration
+            if task.fail_at is not None:
+                total += task.duration * task.fail_at
+            else:
+                total += task.duration
         return total
 
 
@@ -192,6 +192,8 @@ class SimConfig:
     history_days: float = 30.0
     #: Typical task length in seconds (virtual).
     task_seconds: float = 240.0
+    #: How long a processing job stays Canceling (v3 recordings: more than 30 s).
+    cancel_seconds: float = 2.0
 
 
 class Simulation:
@@ -210,6 +212,9 @@ class Simulation:
         self._lock = threading.RLock()
         self.jobs: dict[str, SimJob] = {}
         self.task_index: dict[str, str] = {}
+        #: v3: (transform lower-case, job name lower-case) -> job id.
+        self.arm_index: dict[tuple[str, str], str] = {}
+        self._serial = 0
         self._slots: list[datetime] = []
         self.start = _ms(start)
         self._populate(self.start)
@@ -222,42 +227,48 @@ class Simulation:
     def _new_id(self, prefix: str) -> str:
         return f"nb:{prefix}:UUID:{uuid4_text(self._rng.getrandbits(128))}"
 
-    def _make_tasks(self, job_name: str, fail: bool) -> list[SimTask]:
+    def _make_tasks(self, transform: Transform, job_name: str, fail: bool) -> list[SimTask]:
+        """One task per transform output, run by the processor that does that work."""
         rng = self._rng
-        count = rng.choice((1, 1, 1, 2, 2, 3))
         tasks = []
-        for index in range(count):
-            mpid, mp_name = MEDIA_PROCESSORS[0] if index == 0 else rng.choice(MEDIA_PROCESSORS)
-            preset = rng.choice(PRESETS)
-            duration = max(5.0, rng.lognormvariate(0, 0.6) * self.config.task_seconds)
+        for index, output in enumerate(transform.outputs):
+            mpid, mp_name = output.processor
+            duration = rng.lognormvariate(0, 0.6) * self.config.task_seconds * output.weight
             tasks.append(
                 SimTask(
                     id=self._new_id("tid"),
-                    name=f"{mp_name} - {preset}" if index else f"Encoding task {preset}",
+                    name=f"{mp_name} - {output.configuration}",
                     media_processor_id=mpid,
-                    configuration=preset,
+                    configuration=output.configuration,
                     task_body=TASK_BODY.format(name=f"{job_name[:40]} output", index=index),
                     priority=0,
-                    duration=round(duration, 3),
+                    duration=round(max(5.0, duration), 3),
+                    continue_on_error=output.on_error == "ContinueJob",
                 )
             )
         if fail:
-            victim = rng.randrange(count)
+            victim = rng.randrange(len(tasks))
             code, message = rng.choice(ERROR_CODES)
             tasks[victim].fail_at = round(rng.uniform(0.02, 0.95), 3)
             tasks[victim].error_code = code
             tasks[victim].error_message = message
         return tasks
 
-    def _make_job(self, created: datetime, name: str | None = None) -> SimJob:
+    def _make_job(
+        self, created: datetime, name: str | None = None, transform: Transform | None = None
+    ) -> SimJob:
         rng = self._rng
+        if transform is None:
+            transform = rng.choice(WEIGHTED)
+        title = rng.choice(TITLES)
         if name is None:
-            form = rng.choice(NAME_FORMS)
-            name = form.format(title=rng.choice(TITLES), preset=rng.choice(PRESETS))
+            name = transform.v2_name.format(title=title)
         fail = rng.random() < self.config.error_rate
-        tasks = self._make_tasks(name, fail)
+        tasks = self._make_tasks(transform, name, fail)
         created = _ms(created)
         scheduled = _ms(created + timedelta(seconds=rng.uniform(0.5, 6)))
+        self._serial += 1
+        slug = "".join(c for c in title if c.isalnum()).lower()
         job = SimJob(
             id=self._new_id("jid"),
             name=name,
@@ -267,6 +278,9 @@ class Simulation:
             scheduled_at=scheduled,
             start_at=scheduled,
             input_assets=[self._new_id("cid")],
+            transform=transform.name,
+            arm_name=f"{transform.slug}-{slug}-{self._serial:06d}",
+            created_by="media-ops@contoso.com" if self._serial % 3 == 0 else None,
         )
         return job
 
@@ -282,6 +296,7 @@ class Simulation:
 
     def _add(self, job: SimJob) -> None:
         self.jobs[job.id] = job
+        self.arm_index[(job.transform.lower(), job.arm_name.lower())] = job.id
         for task in job.tasks:
             self.task_index[task.id] = job.id
 
@@ -341,9 +356,17 @@ class Simulation:
         name: str | None = None,
         tasks: list[dict[str, str]] | None = None,
         priority: int | None = None,
+        transform: str | None = None,
+        arm_name: str | None = None,
     ) -> SimJob:
+        """A new job now; v3 callers name its transform (and may name the job)."""
         with self._lock:
-            job = self._make_job(created, name)
+            chosen = by_name(transform) if transform is not None else None
+            if transform is not None and chosen is None:
+                raise ValueError(f"no transform named {transform[:100]!r}")
+            job = self._make_job(created, name, chosen)
+            if arm_name is not None:
+                job.arm_name = arm_name
             if tasks:
                 job.tasks = [
                     SimTask(
@@ -375,6 +398,7 @@ class Simulation:
                 return False
             for task in job.tasks:
                 self.task_index.pop(task.id, None)
+            self.arm_index.pop((job.transform.lower(), job.arm_name.lower()), None)
             return True
 
     def cancel(self, job_id: str, now: datetime) -> JobState:
@@ -385,7 +409,7 @@ class Simulation:
             if state.is_final or state == JobState.CANCELING:
                 return state
             job.cancel_at = _ms(now)
-            delay = 2.0 if state == JobState.PROCESSING else 0.5
+            delay = self.config.cancel_seconds if state == JobState.PROCESSING else 0.5
             job.canceled_at = _ms(now + timedelta(seconds=delay))
             return state
 
@@ -411,6 +435,12 @@ class Simulation:
         with self._lock:
             job = self.jobs.get(job_id)
             return None if job is None else self.view(job, now)
+
+    def find_arm(self, transform: str, name: str, now: datetime) -> JobView | None:
+        """The job `name` of `transform` (ARM names: case-insensitive)."""
+        with self._lock:
+            job_id = self.arm_index.get((transform.lower(), name.lower()))
+            return None if job_id is None else self.find(job_id, now)
 
     def find_task(self, task_id: str, now: datetime) -> TaskView | None:
         with self._lock:
@@ -479,7 +509,8 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
                 progress = round(100 * task.fail_at, 2)
                 errors = ((task.error_code, task.error_message),)
                 events.append(("Error", task.error_message, t_end))
-                failed_at = t_end
+                if not task.continue_on_error:
+                    failed_at = t_end
             else:
                 state, end_time, progress = JobState.FINISHED, t_end, 100.0
                 events.append(("Finished", "", t_end))
@@ -507,7 +538,12 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
             )
         )
         cursor = t_end
-    state = _aggregate(tuple(t.state for t in tasks), cancel_at is not None)
+    # A failed output whose transform says `onError: ContinueJob` does not fail the job.
+    counted = tuple(
+        JobState.FINISHED if t.state == JobState.ERROR and t.sim.continue_on_error else t.state
+        for t in tasks
+    )
+    state = _aggregate(counted, cancel_at is not None)
     end: datetime | None = None
     if state.is_final:
         ends = [t.end_time for t in tasks if t.end_time is not None]
