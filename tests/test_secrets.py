@@ -119,7 +119,9 @@ async def test_v3_credential_kinds_never_leak(
         if status == 200:
             body = {"value": [], "echo": echo, "@odata.nextLink": f"https://evil.example/?t={auth}"}
             return httpx.Response(200, json=body, headers=headers)
-        return httpx.Response(status, json={"error": {"code": "X", "message": echo}}, headers=headers)
+        return httpx.Response(
+            status, json={"error": {"code": "X", "message": echo}}, headers=headers
+        )
 
     auth: httpx.Auth
     if kind == "token":
@@ -128,7 +130,11 @@ async def test_v3_credential_kinds_never_leak(
         url, sub = rms_token_endpoint(V3_ROOT)
         auth = RmsApiKeyAuth(url, sub, key_file=secret, env={})
     client = AmsV3Client(
-        V3_ROOT, auth=auth, transport=httpx.MockTransport(handler), transforms=["T"], sleep=_no_sleep
+        V3_ROOT,
+        auth=auth,
+        transport=httpx.MockTransport(handler),
+        transforms=["T"],
+        sleep=_no_sleep,
     )
     texts: list[str] = [repr(client), repr(auth)]
     exchanges: tuple[object, ...] = ()
