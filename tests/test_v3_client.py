@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from amstui.ams.auth import BearerTokenAuth
-from amstui.ams.backend import JobQuery
+from amstui.ams.backend import JobQuery, JobsBackend
 from amstui.ams.errors import (
     AuthenticationError,
     InvalidJobIdError,
@@ -397,6 +397,8 @@ async def test_malformed_page_is_a_protocol_error_with_its_exchange() -> None:
 
 def test_repr_and_bad_flavour() -> None:
     client, _ = make(lambda r: ok({}))
+    backend: JobsBackend = client  # the same interface as the v2 client (checked by mypy)
+    assert backend.endpoint == ARM
     assert "tok" not in repr(client) and "AmsV3Client" in repr(client)
     with pytest.raises(ValueError):
         AmsV3Client(ARM, flavour="v2")

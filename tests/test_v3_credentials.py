@@ -21,6 +21,7 @@ from amstui.ams.service_credentials import (
     expiry_warning,
     jwt_expiry,
     rms_token_endpoint,
+    token_expiry,
 )
 from amstui.ams.v3_client import AmsV3Client
 
@@ -89,6 +90,9 @@ def test_jwt_expiry_and_warning() -> None:
     assert source.expires_at == datetime.fromtimestamp(soon, UTC)
     assert source.get_token_info().expires_on == soon
     assert jwt(soon) not in repr(source)
+    assert token_expiry(BearerTokenAuth(source, "s")) == datetime.fromtimestamp(soon, UTC)
+    assert token_expiry(BearerTokenAuth(StaticToken(None, env={}), "s")) is None
+    assert token_expiry(None) is None
 
 
 def test_make_credential_token_kind(tmp_path: Path) -> None:

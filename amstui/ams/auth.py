@@ -135,6 +135,11 @@ class BearerTokenAuth(httpx.Auth):
         """The tokens handed out lately, so that text echoing them can be scrubbed."""
         return tuple(self._issued)
 
+    @property
+    def source(self) -> TokenSource:
+        """Where the tokens come from (e.g. a `StaticToken`, whose expiry `info` shows)."""
+        return self._source
+
     def _state(self) -> str:
         if self._token is None:
             return "required"

@@ -147,6 +147,19 @@ class StaticToken:
         pass
 
 
+def token_expiry(auth: httpx.Auth | None) -> datetime | None:
+    """The expiry of a `token` credential's JWT (for `info`); None for other kinds, or when
+    the token is not a JWT or cannot be read."""
+    from amstui.ams.auth import BearerTokenAuth
+
+    if not isinstance(auth, BearerTokenAuth) or not isinstance(auth.source, StaticToken):
+        return None
+    try:
+        return auth.source.expires_at
+    except SecretUnavailable:
+        return None
+
+
 def rms_token_endpoint(account_url: str) -> tuple[str, str]:
     """(`{host}/auth/token`, subscription id) from an RMS account's ARM resource URL."""
     parts = urlsplit(account_url)
