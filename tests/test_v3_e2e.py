@@ -204,3 +204,27 @@ async def test_rms_api_key_against_the_token_endpoint() -> None:
         async with client_for(server, auth=wrong) as client:
             with pytest.raises(AuthenticationError, match="HTTP 401"):
                 await client.list_transforms()
+
+
+@pytest.mark.parametrize("shape", ["v3", "mkio"])
+async def test_a_configured_account_connects_with_its_kind(
+    shape: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amstui import config
+    from amstui.connect import connect_account
+
+    token = jwt("cfg")
+    for server in serve(make(shape, token=token)):
+        token_file = tmp_path / "t"
+        token_file.write_text(token)
+        token_file.chmod(0o600)
+        text = (
+            f'[accounts.a]\napi = "{shape}"\nendpoint = "{server.url}"\n'
+            f'credential = "token"\ntoken_file = "{token_file}"\ntransforms = ["Thumbnails"]\n'
+        )
+        account = config.parse_settings(text, "c.toml").accounts["a"]
+        connection = connect_account(account)
+        assert isinstance(connection.client, AmsV3Client)
+        async with connection.client as client:
+            jobs = (await client.list_jobs(JobQuery())).value
+        assert jobs and {j.transform for j in jobs} == {"Thumbnails"}
