@@ -285,10 +285,8 @@ def run_emulator(args: argparse.Namespace) -> int:
         print(f"warning: serving on {host}, reachable from other machines", file=sys.stderr)
     shape = {"v2": "AMS v2", "v3": "AMS v3 (ARM)", "mkio": "MK.IO (AMS v3)"}[args.api]
     print(f"{shape} emulator: {len(emulator.sim.jobs)} jobs, seed {args.seed}, speed {args.speed}x")
-    if emulator.v3 is None:
-        print(f"account root:    {origin}/api/")
-    else:
-        print(f"account root:    {origin}{emulator.v3.root_path}")
+    root = "/api/" if emulator.v3 is None else emulator.v3.root_path
+    print(f"account root:    {origin}{root}")
     if args.legacy_redirect:
         print(f"global root:     http://localhost:{args.port}/api/  (answers 301)")
     if args.rms_api_key is not None:
@@ -299,8 +297,8 @@ def run_emulator(args: argparse.Namespace) -> int:
         print(f"try:             amstui --endpoint {origin}/api/ --credential {cred}")
     else:
         print(
-            f"try:             amstui --api {args.api} --endpoint {origin}{emulator.v3.root_path}"
-            f" --credential none  # the monitor side needs the v3 client"
+            f"try:             amstui --api {args.api} --endpoint {origin}{root}"
+            " --credential none  # the monitor side needs the v3 client"
         )
     sys.stdout.flush()
     try:

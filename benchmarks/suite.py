@@ -635,6 +635,107 @@ def _emulator_start(quick: bool) -> list[Result]:
     ]
 
 
+V3_ROOT = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amstui-demo/providers/"
+    "Microsoft.Media/mediaServices/amstuidemo/"
+)
+
+
+def _page_times(get, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
+    get()
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        get()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _emulator_v3_page(quick: bool) -> list[Result]:
+    """One page of 100 jobs: v3 (ARM, one transform's jobs, default order) and MK.IO (the
+    account-wide list), beside a v2 page of the same size, in-process and over a socket."""
+    from amstui.emulator.app import Emulator, EmulatorConfig
+    from amstui.emulator.server import serve_in_thread
+    from amstui.emulator.simulation import SimConfig
+
+    rounds = 5 if quick else 30
+    sim = SimConfig(jobs=2000, active=50)
+    cases = {
+        "v2": ("/api/Jobs()", {"$top": "100"}, {"x-ms-version": "2.19"}),
+        "v3": (f"{V3_ROOT}transforms/AdaptiveStreaming/jobs", {"api-version": "2022-07-01"}, {}),
+        "mkio": ("/api/ams/amstuidemo/jobs", {}, {}),
+    }
+    results: list[Result] = []
+    for api, (path, params, extra) in cases.items():
+        emu = Emulator(EmulatorConfig(sim=sim, speed=0, api=api))
+        token = "eyJhbGciOiJub25lIn0.e30.eA" if api == "mkio" else "b"
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **extra}
+
+        async def in_process(
+            emu: Emulator, path: str, params: dict[str, str], headers: dict[str, str]
+        ) -> list[float]:
+            times = []
+            async with httpx.AsyncClient(
+                transport=emu.transport(), base_url="http://127.0.0.1"
+            ) as c:
+                await c.get(path, params=params, headers=headers)
+                for _ in range(rounds):
+                    t0 = time.perf_counter()
+                    r = await c.get(path, params=params, headers=headers)
+                    times.append(time.perf_counter() - t0)
+                    assert r.status_code == 200 and len(r.json()["value"]) == 100
+            return times
+
+        local = asyncio.run(in_process(emu, path, params, headers))
+        server = serve_in_thread(emu)
+        try:
+            with httpx.Client(base_url=server.origin, headers=headers) as c:
+                socket = _page_times(
+                    lambda c=c, path=path, params=params: c.get(
+                        path, params=params
+                    ).raise_for_status(),
+                    rounds,
+                )
+        finally:
+            server.stop()
+        for where, times in (("in-process", local), ("over a socket", socket)):
+            value = median(times) * 1000
+            results.append(
+                Result(
+                    f"Emulator {api}: a page of 100 jobs (of 2,000) {where}",
+                    value,
+                    "ms",
+                    target="< 50 ms",
+                    met=value < 50,
+                    samples=[t * 1000 for t in times],
+                )
+            )
+    return results
+
+
+def _emulator_v3_start(quick: bool) -> list[Result]:
+    size = 20_000 if quick else 100_000
+    t0 = time.perf_counter()
+    with emulator("--jobs", str(size), "--speed", "0", "--api", "v3") as emu:
+        r = httpx.get(
+            f"http://127.0.0.1:{emu.port}{V3_ROOT}transforms/AdaptiveStreaming/jobs",
+            params={"api-version": "2022-07-01"},
+            headers={"Authorization": "Bearer b"},
+            timeout=120,
+        )
+        started = time.perf_counter() - t0
+        assert r.status_code == 200 and r.json()["value"]
+    return [
+        Result(
+            f"Emulator: amstui emulator --jobs {size:,} --api v3 ready (first page served)",
+            started,
+            "s",
+            target="< 5 s",
+            met=started < 5,
+        )
+    ]
+
+
 def _capture(fn, quick: bool) -> list[Result]:  # type: ignore[no-untyped-def]
     out = fn(quick)
     if asyncio.iscoroutine(out):
@@ -652,6 +753,8 @@ BENCHMARKS = {
     "headless": _headless,
     "emulator-list": _emulator_listing,
     "emulator-start": _emulator_start,
+    "emulator-v3-page": _emulator_v3_page,
+    "emulator-v3-start": _emulator_v3_start,
 }
 
 

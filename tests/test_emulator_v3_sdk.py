@@ -125,9 +125,7 @@ def test_get_cancel_and_missing_job(v3_served: RunningServer) -> None:
     emu = v3_served.emulator
     client = sdk(v3_served)
     processing = next(
-        j
-        for j in emu.sim.job_list()
-        if emu.sim.view(j, emu.now()).state == JobState.PROCESSING
+        j for j in emu.sim.job_list() if emu.sim.view(j, emu.now()).state == JobState.PROCESSING
     )
     job = client.jobs.get(RG, ACCOUNT, processing.transform, processing.arm_name)
     assert job.name == processing.arm_name and job.state == "Processing"
@@ -211,9 +209,7 @@ def test_rms_token_endpoint_feeds_the_sdk() -> None:
         answer = httpx.post(
             f"{server.origin}/auth/token", json={"subscriptionId": SUB, "apiKey": "rms-key-123"}
         )
-        assert answer.status_code == 200 and answer.headers["content-type"].startswith(
-            "text/plain"
-        )
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
         token = answer.text
         assert token and "\n" not in token
         with pytest.raises(ClientAuthenticationError):

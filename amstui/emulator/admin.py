@@ -50,9 +50,7 @@ def handle(emu: Emulator, method: str, path: str, query: dict[str, str], body: b
     return _json(Reply, status, result)
 
 
-def number(
-    payload: dict[str, Any], key: str, low: float, high: float, default: Any = None
-) -> Any:
+def number(payload: dict[str, Any], key: str, low: float, high: float, default: Any = None) -> Any:
     """A finite JSON number in [low, high] (not a bool), or `default` when absent."""
     value = payload.get(key, default)
     if value is None or value is default:
@@ -145,9 +143,7 @@ def _route(
             if transform is None and emu.v3 is not None and "transform" in payload:
                 raise ValueError("transform must be a string")
             now = emu.now()
-            jobs = [
-                emu.sim.create_job(now, name=name, transform=transform) for _ in range(count)
-            ]
+            jobs = [emu.sim.create_job(now, name=name, transform=transform) for _ in range(count)]
             result: dict[str, Any] = {"ids": [j.id for j in jobs]}
             if emu.v3 is not None:
                 result["jobs"] = [{"transform": j.transform, "name": j.arm_name} for j in jobs]

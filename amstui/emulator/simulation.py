@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from amstui.ams.model import JobState
-from amstui.emulator.transforms import MEDIA_PROCESSORS, WEIGHTED, Transform, by_name
+from amstui.emulator.transforms import WEIGHTED, Transform, by_name
 
 ERROR_CODES = (
     (
@@ -125,6 +125,9 @@ class SimJob:
     #: systemData.createdBy (None: the answer carries only the dates, as recorded GETs do).
     created_by: str | None = None
     correlation: dict[str, str] = field(default_factory=dict)
+    #: v3 jobs created through the API: the input as sent, and each output's label and asset.
+    v3_input: dict[str, object] | None = None
+    v3_outputs: list[tuple[str | None, str]] | None = None
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
     input_assets: list[str] = field(default_factory=list)

@@ -95,7 +95,9 @@ TRANSFORMS: tuple[Transform, ...] = (
         name="H264Renditions",
         description="Fixed H.264 renditions at 720p and 1080p, and an AAC audio rendition.",
         outputs=(
-            TransformOutput(_BUILTIN, "H264MultipleBitrate720p", ENCODER_STANDARD, "H264 Multiple Bitrate 720p"),
+            TransformOutput(
+                _BUILTIN, "H264MultipleBitrate720p", ENCODER_STANDARD, "H264 Multiple Bitrate 720p"
+            ),
             TransformOutput(
                 _BUILTIN,
                 "H264MultipleBitrate1080p",
@@ -104,7 +106,11 @@ TRANSFORMS: tuple[Transform, ...] = (
                 weight=1.3,
             ),
             TransformOutput(
-                _BUILTIN, "AACGoodQualityAudio", ENCODER_STANDARD, "AAC Good Quality Audio", weight=0.2
+                _BUILTIN,
+                "AACGoodQualityAudio",
+                ENCODER_STANDARD,
+                "AAC Good Quality Audio",
+                weight=0.2,
             ),
         ),
         v2_name="{title} - H264 Multiple Bitrate 720p and 1080p",
@@ -116,10 +122,18 @@ TRANSFORMS: tuple[Transform, ...] = (
         description="JPEG thumbnails every 10% of the video, and a PNG poster frame.",
         outputs=(
             TransformOutput(
-                "#Microsoft.Media.StandardEncoderPreset", None, THUMBNAILER, "Thumbnails JPG", weight=0.15
+                "#Microsoft.Media.StandardEncoderPreset",
+                None,
+                THUMBNAILER,
+                "Thumbnails JPG",
+                weight=0.15,
             ),
             TransformOutput(
-                "#Microsoft.Media.StandardEncoderPreset", None, THUMBNAILER, "Poster PNG", weight=0.05
+                "#Microsoft.Media.StandardEncoderPreset",
+                None,
+                THUMBNAILER,
+                "Poster PNG",
+                weight=0.05,
             ),
         ),
         v2_name="Thumbnails for {title}",

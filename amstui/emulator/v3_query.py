@@ -279,9 +279,9 @@ def _neg_text(text: str) -> tuple[int, ...]:
     return (*(-ord(c) for c in text), 1)
 
 
-def sort_key(order: Order, fields: dict[str, Field], tiebreak: Callable[[Any], str]) -> Callable[
-    [Any], tuple[Any, ...]
-]:
+def sort_key(
+    order: Order, fields: dict[str, Field], tiebreak: Callable[[Any], str]
+) -> Callable[[Any], tuple[Any, ...]]:
     """An ascending sort key for `order` (descending parts negated), unique by `tiebreak`."""
     parts = [(fields[path].kind, fields[path].get, desc) for path, desc in order.keys]
 

@@ -40,7 +40,7 @@ from amstui.emulator.v3_query import (
     parse_top,
     sort_key,
 )
-from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account
+from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account, normalize_input
 
 if TYPE_CHECKING:
     from amstui.emulator.app import Emulator, Reply
@@ -54,6 +54,10 @@ PREVIEW_VERSIONS = (
 )
 API_VERSIONS = frozenset(STABLE_VERSIONS + PREVIEW_VERSIONS)
 TRANSFORM_PAGE_SIZE = 1000
+INPUT_TYPES = tuple(
+    f"#Microsoft.Media.{kind}"
+    for kind in ("JobInputAsset", "JobInputHttp", "JobInputClip", "JobInputs", "JobInputSequence")
+)
 MAX_BODY = 1024 * 1024
 #: Job names: letters and digits, with single runs of '-', '_', '.' between them (the MK.IO
 #: SDK's rule, which also demands a letter or digit at both ends).
@@ -218,9 +222,7 @@ class V3Service:
             return (m.group("rest") or "").strip("/")
         m = _ARM_ROOT.match(path)
         if not m:
-            raise ArmError(
-                404, "NotFound", "The requested resource was not found."
-            )
+            raise ArmError(404, "NotFound", "The requested resource was not found.")
         if m.group("sub").lower() != cfg.subscription.lower():
             raise ArmError(
                 404,
@@ -263,9 +265,7 @@ class V3Service:
             )
         if self.issued or cfg.rms_api_key is not None:
             if token not in self.issued and token != cfg.token:
-                raise ArmError(
-                    401, "InvalidAuthenticationToken", "The access token is invalid."
-                )
+                raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         elif cfg.token is not None and token != cfg.token:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         emu.seen_tokens.add(token)
@@ -301,9 +301,10 @@ class V3Service:
         if not isinstance(payload, dict):
             raise ArmError(400, "BadRequest", 'The body must be {"subscriptionId", "apiKey"}.')
         lowered = {str(k).lower(): v for k, v in payload.items()}
-        if lowered.get("apikey") != cfg.rms_api_key or str(
-            lowered.get("subscriptionid", "")
-        ).lower() != cfg.subscription.lower():
+        if (
+            lowered.get("apikey") != cfg.rms_api_key
+            or str(lowered.get("subscriptionid", "")).lower() != cfg.subscription.lower()
+        ):
             raise ArmError(401, "AuthenticationFailed", "The subscription id or API key is wrong.")
         token = secrets.token_urlsafe(32)
         if len(self.issued) > 10_000:
@@ -337,9 +338,7 @@ class V3Service:
             return self._list_transforms(req)
         transform = by_name(parts[1])
         if transform is None:
-            raise ArmError(
-                404, "NotFound", f"Transform '{parts[1][:100]}' was not found."
-            )
+            raise ArmError(404, "NotFound", f"Transform '{parts[1][:100]}' was not found.")
         if len(parts) == 2:
             self._only(req, "GET")
             return self._json(
@@ -515,7 +514,9 @@ class V3Service:
         try:
             payload = json.loads(req.body or b"null")
         except (ValueError, RecursionError):
-            raise ArmError(400, "InvalidRequestContent", "The request content is not valid JSON.")
+            raise ArmError(
+                400, "InvalidRequestContent", "The request content is not valid JSON."
+            ) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("properties"), dict):
             raise ArmError(
                 400, "InvalidRequestContent", "The request content must have 'properties'."
@@ -536,8 +537,32 @@ class V3Service:
         props = self._payload(req)
         if not isinstance(props.get("input"), dict) or not isinstance(props.get("outputs"), list):
             raise ArmError(400, "BadRequest", "A job needs 'input' and 'outputs'.")
-        if not 1 <= len(props["outputs"]) <= 20:
-            raise ArmError(400, "BadRequest", "A job has 1 to 20 outputs.")
+        outputs = props["outputs"]
+        if len(outputs) != len(transform.outputs):
+            raise ArmError(
+                400,
+                "BadRequest",
+                f"The job has {len(outputs)} outputs; transform '{transform.name}' has "
+                f"{len(transform.outputs)}: a job has one output per transform output.",
+            )
+        given_outputs: list[tuple[str | None, str]] = []
+        for output in outputs:
+            if (
+                not isinstance(output, dict)
+                or output.get("@odata.type") != "#Microsoft.Media.JobOutputAsset"
+                or not isinstance(output.get("assetName"), str)
+                or not isinstance(output.get("label", ""), str)
+            ):
+                raise ArmError(
+                    400,
+                    "BadRequest",
+                    "Each output is a #Microsoft.Media.JobOutputAsset with an assetName.",
+                )
+            given_outputs.append((output.get("label") or None, output["assetName"][:260]))
+        if props["input"].get("@odata.type") not in INPUT_TYPES:
+            raise ArmError(
+                400, "BadRequest", f"input's @odata.type is one of {', '.join(INPUT_TYPES)}."
+            )
         priority = props.get("priority", "Normal")
         if priority not in PRIORITIES:
             raise ArmError(400, "BadRequest", "priority is Low, Normal or High.")
@@ -562,6 +587,8 @@ class V3Service:
         )
         job.description = description
         job.correlation = dict(correlation)
+        job.v3_input = normalize_input(props["input"])
+        job.v3_outputs = given_outputs
         job.created_by = str(uuid.uuid5(uuid.NAMESPACE_URL, "amstui-emulator-app"))
         reply = self._json(self._job_json(job), "create job")
         return Reply(201, reply.body, reply.content_type)
@@ -585,4 +612,3 @@ class V3Service:
             if state in (JobState.QUEUED, JobState.SCHEDULED):
                 job.priority = PRIORITIES[props["priority"]]
         return self._json(self._job_json(job), "update job")
-

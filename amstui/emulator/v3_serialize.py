@@ -175,11 +175,17 @@ class Account:
         elif state in (JobState.PROCESSING, JobState.CANCELING):
             progress = int(task.progress)
         spec = transform.outputs[index] if transform and index < len(transform.outputs) else None
+        label = spec.default_label(index) if spec else f"BuiltInStandardEncoderPreset_{index}"
+        asset = f"{job.arm_name}-output-{index}"
+        if job.v3_outputs is not None and index < len(job.v3_outputs):
+            given_label, asset = job.v3_outputs[index]
+            # A job created through the API: the default label names the built-in preset.
+            label = given_label or f"BuiltInStandardEncoderPreset_{index}"
         out: dict[str, Any] = {
             "@odata.type": "#Microsoft.Media.JobOutputAsset",
             "state": state.label,
             "progress": progress,
-            "label": spec.default_label(index) if spec else f"BuiltInStandardEncoderPreset_{index}",
+            "label": label,
         }
         if task.start_time is not None and not self.mkio:
             out["startTime"] = self.time(task.start_time)
@@ -197,11 +203,32 @@ class Account:
             if not self.mkio:
                 error["details"] = [{"code": v2_code, "message": message}]
             out["error"] = error
-        out["assetName"] = f"{job.arm_name}-output-{index}"
+        out["assetName"] = asset
         return out
 
 
+def normalize_input(given: dict[str, Any]) -> dict[str, Any]:
+    """An input as the service answers it: wrapped in `JobInputs`, with `files: []` and
+    `inputDefinitions: []` on inputs that take them (recordings, EX22/jobs-update.json)."""
+    inputs = (
+        given.get("inputs") if given.get("@odata.type") == "#Microsoft.Media.JobInputs" else [given]
+    )
+    out = []
+    for item in inputs if isinstance(inputs, list) else []:
+        if not isinstance(item, dict):
+            continue
+        entry: dict[str, Any] = {"@odata.type": item.get("@odata.type")}
+        if entry["@odata.type"] != "#Microsoft.Media.JobInputSequence":
+            entry["files"] = [f for f in item.get("files") or [] if isinstance(f, str)]
+            entry["inputDefinitions"] = []
+        entry.update({k: v for k, v in item.items() if k not in entry and v is not None})
+        out.append(entry)
+    return {"@odata.type": "#Microsoft.Media.JobInputs", "inputs": out}
+
+
 def _input(job: SimJob) -> dict[str, Any]:
+    if job.v3_input is not None:
+        return job.v3_input
     inner: dict[str, Any]
     if zlib.crc32(job.id.encode()) % 5 == 0:
         inner = {
