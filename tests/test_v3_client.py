@@ -229,6 +229,8 @@ async def test_mkio_lists_account_wide_with_relative_links() -> None:
         "https://evil.example/steal?api-version=1",
         "//evil.example/x",
         "http://management.azure.com/x",
+        "https://user:pw@management.azure.com/x",
+        "https://management.azure.com:8443/x",
     ],
 )
 async def test_next_link_to_another_origin_is_refused(link: str) -> None:

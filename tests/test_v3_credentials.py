@@ -203,3 +203,21 @@ async def test_rms_without_key_says_where_to_put_it() -> None:
     async with RmsServer().client(auth) as client:
         with pytest.raises(AuthenticationError, match="AMSTUI_RMS_API_KEY"):
             await client.list_jobs(JobQuery())
+
+
+async def test_a_rotated_token_file_is_read_again_after_401(tmp_path: Path) -> None:
+    path = secret_file(tmp_path, "old-token")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        if request.headers["Authorization"] != "Bearer new-token":
+            path.write_text("new-token")  # the operator replaces the file meanwhile
+            return httpx.Response(401, json={"error": {"code": "Unauthorized", "message": "x"}})
+        return httpx.Response(200, json={"value": []})
+
+    auth = BearerTokenAuth(StaticToken(path, env={}), "s")
+    client = AmsV3Client(ARM, auth=auth, transport=httpx.MockTransport(handler), transforms=["T"])
+    async with client:
+        await client.list_jobs(JobQuery())
+    assert seen == ["Bearer old-token", "Bearer new-token"]

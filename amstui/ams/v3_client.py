@@ -320,7 +320,7 @@ class AmsV3Client:
     def _follow(self, link: str, resp: _Response) -> str:
         """The absolute URL of a nextLink, if it stays on the account's origin."""
         target = urljoin(self.endpoint, link.strip())
-        if _origin(target) != _origin(self.endpoint):
+        if _origin(target) != _origin(self.endpoint) or "@" in urlsplit(target).netloc:
             host = (urlsplit(target).hostname or "")[:80]
             raise ProtocolError(
                 f"refusing a page link to another origin ({host!r}): the token must not follow it",
