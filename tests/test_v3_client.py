@@ -190,6 +190,19 @@ async def test_ids_query_only_their_transforms_and_names() -> None:
     assert "name eq 'x'" in rec.requests[0].url.params["$filter"]
 
 
+async def test_many_ids_are_split_into_several_queries() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        names = [c.split("'")[1] for c in request.url.params["$filter"].split(" or ")]
+        return ok({"value": [job(n, "T") for n in names]})
+
+    client, rec = make(handler)
+    ids = tuple(f"T/j{i}" for i in range(95))
+    async with client:
+        fetched = await client.list_jobs(JobQuery(ids=ids))
+    assert {j.id for j in fetched.value} == set(ids)
+    assert len(rec.requests) == 3  # 40 + 40 + 15 names
+
+
 async def test_name_prefix_and_limit_filtered_client_side() -> None:
     client, _ = make(
         lambda r: ok({"value": [job("keep-1", "T"), job("drop", "T"), job("keep-2", "T")]}),

@@ -48,6 +48,8 @@ READS_HEADER = "x-ms-ratelimit-remaining-subscription-reads"
 MAX_PAGES = 5000
 #: Transforms listed at once (ARM allows at most 100 transforms per account).
 TRANSFORM_CONCURRENCY = 4
+#: Job names in one `$filter` (as the v2 client's ids per query).
+NAMES_PER_QUERY = 40
 _STATE_TYPE = "Microsoft.Media.JobState"
 R = TypeVar("R")
 
@@ -259,8 +261,9 @@ class AmsV3Client:
         gate = asyncio.Semaphore(TRANSFORM_CONCURRENCY)
         gone: list[str] = []
 
-        async def one(transform: str) -> tuple[list[Job], tuple[Exchange, ...]]:
-            names = sorted(n for t, n in wanted if t == transform)
+        async def one(
+            transform: str, names: tuple[str, ...]
+        ) -> tuple[list[Job], tuple[Exchange, ...]]:
             path = f"transforms/{quote(transform, safe='')}/jobs"
             params: dict[str, str | int | None] = {
                 "$filter": self.filter_for(query, names),
@@ -279,7 +282,13 @@ class AmsV3Client:
                     gone.append(transform)
                     return [], (exc.exchange,) if exc.exchange else ()
 
-        results = await asyncio.gather(*(one(t) for t in dict.fromkeys(transforms)))
+        calls: list[Awaitable[tuple[list[Job], tuple[Exchange, ...]]]] = []
+        for transform in dict.fromkeys(transforms):
+            names = sorted(n for t, n in wanted if t == transform)
+            # Many named jobs make a long URL: several listings of the transform, merged.
+            chunks = [names[i : i + NAMES_PER_QUERY] for i in range(0, len(names), NAMES_PER_QUERY)]
+            calls.extend(one(transform, tuple(chunk)) for chunk in chunks or [[]])
+        results = await asyncio.gather(*calls)
         if gone and self.known_transforms is not None:
             self.known_transforms = tuple(t for t in self.known_transforms if t not in gone)
         jobs = [job for found, _ in results for job in found]
