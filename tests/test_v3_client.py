@@ -188,6 +188,11 @@ async def test_ids_query_only_their_transforms_and_names() -> None:
     assert [j.id for j in fetched.value] == ["T2/x"]
     assert len(rec.requests) == 1
     assert "name eq 'x'" in rec.requests[0].url.params["$filter"]
+    # A job outside the watched transforms is not looked for anywhere else.
+    client, rec = make(handler, transforms=["T1"])
+    async with client:
+        assert (await client.list_jobs(JobQuery(ids=("T2/x",)))).value == []
+    assert rec.requests == []
 
 
 async def test_many_ids_are_split_into_several_queries() -> None:

@@ -157,6 +157,8 @@ class AmsV3Client:
         if wanted_ids:
             named = {t for t, _ in wanted_ids}
             transforms = tuple(t for t in transforms if t in named) if transforms else tuple(named)
+            if not transforms:  # the named jobs are outside the transforms watched
+                return Fetched([], ())
         jobs: list[Job] = []
         if self.flavour == "mkio" and not transforms:
             found, more = await self._pages(
