@@ -27,6 +27,15 @@ Precedence for each value: flags, then `AMSTUI_*` variables, then the file, then
     x_ms_version = "2.19"
     accept = "minimal"        # minimal | verbose
 
+    [accounts.rms]            # AMS v3 (ARM shape): Azure or a Ravnur RMS host
+    api = "v3"                # v2 | v3 | mkio
+    endpoint = "https://rms.example.com/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Media/mediaServices/ACCT"
+    api_version = "2022-07-01"
+    transforms = ["encode"]   # watch only these (default: all)
+    credential = "rms-api-key"  # ... | token | rms-api-key
+    key_file = "~/.config/amstui/rms.key"   # or AMSTUI_RMS_API_KEY; mode 600
+    # token_file = "..."      # credential "token": or AMSTUI_TOKEN; mode 600
+
 A problem gives `ConfigError`, which names the file, the key and the problem.
 """
 
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -46,6 +56,22 @@ from amstui.ams.model import API_VERSIONS
 
 APP_NAME = "amstui"
 CLOUDS = ("public", "usgov", "china")
+APIS = ("v2", "v3", "mkio")
+V3_API_VERSION = "2022-07-01"
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+#: The path of a v3 account's ARM resource URL, and of an MK.IO project.
+_ARM_PATH = re.compile(
+    r"(^|/)subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Media/"
+    r"mediaServices/[^/]+/$",
+    re.IGNORECASE,
+)
+_MKIO_PATH = re.compile(r"(^|/)api/ams/[^/]+/$", re.IGNORECASE)
+_API_SHAPES = {
+    "v2": "an AMS v2 REST root such as https://ACCOUNT.restv2.REGION.media.azure.net/api/",
+    "v3": "an account resource URL .../subscriptions/SUB/resourceGroups/RG/providers/"
+    "Microsoft.Media/mediaServices/ACCOUNT",
+    "mkio": "an MK.IO project URL such as https://api.mk.io/api/ams/PROJECT",
+}
 ACCEPTS = ("minimal", "verbose")
 
 
@@ -70,6 +96,13 @@ class Account:
     client_id: str | None = None
     x_ms_version: str = "2.19"
     accept: str = "minimal"
+    # ---- AMS v3 (api "v3" or "mkio")
+    api_version: str = V3_API_VERSION
+    transforms: tuple[str, ...] = ()
+    #: credential "token": the file with the bearer (else AMSTUI_TOKEN).
+    token_file: str | None = None
+    #: credential "rms-api-key": the file with the key (else AMSTUI_RMS_API_KEY).
+    key_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +136,7 @@ class Overrides:
     client_id: str | None = None
     x_ms_version: str | None = None
     accept: str | None = None
+    api: str | None = None
     interval: float | None = None
     readonly: bool | None = None
     theme: str | None = None
@@ -143,6 +177,33 @@ def check_endpoint(source: str, key: str, value: object) -> str:
     if parts.query or parts.fragment:
         raise ConfigError(source, key, "must not contain a query string or fragment")
     return url if url.endswith("/") else url + "/"
+
+
+def check_api_endpoint(source: str, key: str, api: str, url: str) -> str:
+    """`url` (already normalised) if its shape fits `api`; a one-line ConfigError otherwise."""
+    path = urlsplit(url).path
+    shape = "v3" if _ARM_PATH.search(path) else "mkio" if _MKIO_PATH.search(path) else "v2"
+    if shape != api:
+        hint = f' (it looks like api = "{shape}")' if shape != "v2" or api == "v2" else ""
+        raise ConfigError(
+            source, key, f"is not {_API_SHAPES[api]} for api = {api!r}{hint}: {url!r}"
+        )
+    return url
+
+
+def _transforms(source: str, key: str, value: object) -> tuple[str, ...]:
+    bad = re.compile(r"[/\\?#%<>&:*+'\x00-\x1f\x7f]")
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and v.strip() and not bad.search(v) and len(v) <= 260 for v in value
+    ):
+        raise ConfigError(source, key, "must be a list of transform names")
+    return tuple(dict.fromkeys(value))
+
+
+def _api_version(source: str, key: str, value: object) -> str:
+    if not isinstance(value, str) or not _API_VERSION.match(value):
+        raise ConfigError(source, key, f"must be a date such as 2022-07-01 (got {value!r})")
+    return value
 
 
 def _choice(source: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -197,20 +258,31 @@ def _account(source: str, name: str, table: object) -> Account:
             )
     if "endpoint" not in table:
         raise ConfigError(source, f"{prefix}.endpoint", "is required")
+    api = _choice(source, f"{prefix}.api", table.get("api", "v2"), APIS)
+    endpoint = check_endpoint(source, f"{prefix}.endpoint", table["endpoint"])
+    credential = _choice(
+        source, f"{prefix}.credential", table.get("credential", "default"), CREDENTIAL_KINDS
+    )
+    if credential == "rms-api-key" and api != "v3":
+        raise ConfigError(source, f"{prefix}.credential", 'rms-api-key needs api = "v3"')
     return Account(
         name=name,
-        endpoint=check_endpoint(source, f"{prefix}.endpoint", table["endpoint"]),
-        api=_choice(source, f"{prefix}.api", table.get("api", "v2"), ("v2",)),
+        endpoint=check_api_endpoint(source, f"{prefix}.endpoint", api, endpoint),
+        api=api,
         cloud=_choice(source, f"{prefix}.cloud", table.get("cloud", "public"), CLOUDS),
         tenant=_opt_str(source, f"{prefix}.tenant", table.get("tenant")),
-        credential=_choice(
-            source, f"{prefix}.credential", table.get("credential", "default"), CREDENTIAL_KINDS
-        ),
+        credential=credential,
         client_id=_opt_str(source, f"{prefix}.client_id", table.get("client_id")),
         x_ms_version=_choice(
             source, f"{prefix}.x_ms_version", str(table.get("x_ms_version", "2.19")), API_VERSIONS
         ),
         accept=_choice(source, f"{prefix}.accept", table.get("accept", "minimal"), ACCEPTS),
+        api_version=_api_version(
+            source, f"{prefix}.api_version", table.get("api_version", V3_API_VERSION)
+        ),
+        transforms=_transforms(source, f"{prefix}.transforms", table.get("transforms", [])),
+        token_file=_opt_str(source, f"{prefix}.token_file", table.get("token_file")),
+        key_file=_opt_str(source, f"{prefix}.key_file", table.get("key_file")),
     )
 
 
@@ -315,6 +387,7 @@ def env_overrides(env: Mapping[str, str] | None = None) -> Overrides:
         client_id=get("CLIENT_ID"),
         x_ms_version=get("X_MS_VERSION"),
         accept=get("ACCEPT"),
+        api=get("API"),
         interval=parsed_interval,
         readonly=_bool(source, "AMSTUI_READONLY", readonly) if readonly is not None else None,
         theme=get("THEME"),
@@ -378,7 +451,11 @@ def resolve(settings: Settings, wanted: Overrides) -> Resolved:
             )
         if wanted.accept is not None:
             changes["accept"] = _choice(source, "accept", wanted.accept, ACCEPTS)
+        if wanted.api is not None:
+            changes["api"] = _choice(source, "api", wanted.api, APIS)
         account = replace(account, **changes)
+        if wanted.api is not None or wanted.endpoint:
+            check_api_endpoint(source, "endpoint", account.api, account.endpoint)
     d = settings.defaults
     return Resolved(
         account=account,

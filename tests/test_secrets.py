@@ -82,3 +82,75 @@ def test_logs_never_reach_the_terminal(tmp_path: Path, capsys: pytest.CaptureFix
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
     assert "DefaultAzureCredential failed" in (tmp_path / "x.log").read_text()
+
+
+RMS_KEY_CANARY = "rms-key-CANARY-0b1c2d3e4f"
+V3_ROOT = "https://rms.example.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Media/mediaServices/a/"
+
+
+@pytest.mark.parametrize("kind", ["token", "rms-api-key"])
+@pytest.mark.parametrize("status", [200, 401, 404, 429])
+async def test_v3_credential_kinds_never_leak(
+    kind: str,
+    status: int,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from amstui.ams.backend import JobQuery
+    from amstui.ams.service_credentials import RmsApiKeyAuth, StaticToken, rms_token_endpoint
+    from amstui.ams.v3_client import AmsV3Client
+
+    log = logfile.configure(tmp_path / "amstui.log", level=logging.DEBUG)
+    assert log is not None
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    secret = tmp_path / "secret"
+    secret.write_text(CANARY if kind == "token" else RMS_KEY_CANARY)
+    secret.chmod(0o600)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/auth/token":
+            return httpx.Response(200, text=CANARY)
+        # A hostile server echoing the token (and the key) in its body and headers.
+        auth = request.headers["Authorization"]
+        echo = f"bad {auth} {RMS_KEY_CANARY if kind == 'rms-api-key' else ''}"
+        headers = {"x-ms-request-id": auth, "x-ms-correlation-request-id": echo, "Location": auth}
+        if status == 200:
+            body = {"value": [], "echo": echo, "@odata.nextLink": f"https://evil.example/?t={auth}"}
+            return httpx.Response(200, json=body, headers=headers)
+        return httpx.Response(
+            status, json={"error": {"code": "X", "message": echo}}, headers=headers
+        )
+
+    auth: httpx.Auth
+    if kind == "token":
+        auth = BearerTokenAuth(StaticToken(secret, env={}), "s")
+    else:
+        url, sub = rms_token_endpoint(V3_ROOT)
+        auth = RmsApiKeyAuth(url, sub, key_file=secret, env={})
+    client = AmsV3Client(
+        V3_ROOT,
+        auth=auth,
+        transport=httpx.MockTransport(handler),
+        transforms=["T"],
+        sleep=_no_sleep,
+    )
+    texts: list[str] = [repr(client), repr(auth)]
+    exchanges: tuple[object, ...] = ()
+    try:
+        exchanges = (await client.list_jobs(JobQuery())).exchanges
+    except AmsError as exc:
+        texts += [str(exc), repr(exc), exc.message]
+        exchanges = (exc.exchange,) if exc.exchange else ()
+    await client.aclose()
+    assert exchanges, "the request was never made"
+    for ex in exchanges:
+        assert ex is not None
+        texts += [ex.url, repr(ex.headers), ex.request_line, ex.body]  # type: ignore[attr-defined]
+    for handler_ in logging.getLogger("amstui").handlers:
+        handler_.flush()
+    texts += [log.read_text(encoding="utf-8"), caplog.text]
+    for text in texts:
+        assert CANARY not in text, text[:500]
+        assert RMS_KEY_CANARY not in text, text[:500]

@@ -34,13 +34,21 @@ CLOUD_AUTHORITIES = {
     "usgov": "login.microsoftonline.us",
     "china": "login.chinacloudapi.cn",
 }
+#: AMS v3 goes through Azure Resource Manager: its endpoint per cloud (ams-v3-arm.md §4).
+ARM_RESOURCES = {
+    "public": "https://management.azure.com",
+    "usgov": "https://management.usgovcloudapi.net",
+    "china": "https://management.chinacloudapi.cn",
+}
 #: The Azure CLI's public client id, which device-code sign-in uses unless told otherwise.
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 
-def scope_for(cloud: str) -> str:
+def scope_for(cloud: str, api: str = "v2") -> str:
+    """The AAD scope: the AMS v2 resource, or ARM's for v3 accounts (`api` v3 or mkio)."""
+    resources = CLOUD_RESOURCES if api == "v2" else ARM_RESOURCES
     try:
-        return CLOUD_RESOURCES[cloud] + "/.default"
+        return resources[cloud] + "/.default"
     except KeyError:
         raise ValueError(
             f"unknown cloud {cloud!r} (expected one of: {', '.join(CLOUD_RESOURCES)})"
@@ -116,6 +124,11 @@ class BearerTokenAuth(httpx.Auth):
     def known_tokens(self) -> tuple[str, ...]:
         """The tokens handed out lately, so that text echoing them can be scrubbed."""
         return tuple(self._issued)
+
+    @property
+    def source(self) -> TokenSource:
+        """Where the tokens come from (e.g. a `StaticToken`, whose expiry `info` shows)."""
+        return self._source
 
     def _state(self) -> str:
         if self._token is None:
@@ -198,6 +211,8 @@ class CredentialSpec:
     persist_token_cache: bool = False
     #: device code only: where the AuthenticationRecord (not secret) is stored.
     record_path: Path | None = None
+    #: token / rms-api-key only: the file holding the token or key (mode 600).
+    secret_file: Path | None = None
 
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
@@ -207,6 +222,12 @@ def make_credential(spec: CredentialSpec, prompt: DeviceCodePrompt | None = None
     """Build the azure-identity credential for `spec.kind` (imports azure-identity lazily)."""
     if spec.kind == "none":
         return NoCredential()
+    if spec.kind == "token":
+        from amstui.ams.service_credentials import StaticToken
+
+        return StaticToken(spec.secret_file)
+    if spec.kind == "rms-api-key":
+        raise ValueError("rms-api-key is an httpx.Auth of its own: use RmsApiKeyAuth")
     if spec.kind not in CREDENTIAL_KINDS:
         raise ValueError(
             "unknown credential kind "

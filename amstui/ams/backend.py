@@ -1,7 +1,8 @@
 """The backend interface the monitor and the UI use: list jobs, get a job with its tasks, cancel.
 
-AMS v2 (`AmsV2Client`) implements it; an AMS v3 / ARM backend can be added beside it without
-touching `monitor` or `ui`. Every call returns `Fetched`: the parsed value plus the exchange
+AMS v2 (`AmsV2Client`) and AMS v3 (`AmsV3Client`: ARM and MK.IO) implement it, so `monitor`
+and `ui` do not know which one they talk to. On v3 a job's outputs are its tasks and job ids
+are `TRANSFORM/JOB`. Every call returns `Fetched`: the parsed value plus the exchange
 records of the HTTP requests it took.
 """
 
@@ -43,6 +44,8 @@ class JobQuery:
     ids: tuple[str, ...] = ()
     newest_first: bool = True
     limit: int | None = None
+    #: v3 only: list these transforms (default: the account's configured list, or all).
+    transforms: tuple[str, ...] = ()
 
 
 class JobsBackend(Protocol):

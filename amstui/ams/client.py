@@ -117,7 +117,19 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 class AmsV2Client:
-    """An AMS v2 account, addressed by its REST root (`https://<acct>.restv2.<region>.../api/`)."""
+    """An AMS v2 account, addressed by its REST root (`https://<acct>.restv2.<region>.../api/`).
+
+    `AmsV3Client` (v3_client.py) reuses its request machinery through the hooks below.
+    """
+
+    #: Statuses on which a non-GET is retried (it cannot have been applied).
+    _retry_action_statuses: frozenset[int] = _RETRY_ACTION
+    #: Whether a non-GET is retried after a connect error (it was never sent).
+    _retry_unsent_actions = True
+    _auth_hint = (
+        " (for AMS v2 this usually means the identity lacks the Contributor or Owner "
+        "role, or the cloud, tenant or audience is wrong)"
+    )
 
     def __init__(
         self,
@@ -331,12 +343,14 @@ class AmsV2Client:
         attempt = 0
         while True:
             attempt += 1
-            url = self._root + path + (f"?{query}" if query else "")
+            # An absolute path is a service-given link (v3 nextLink), checked by the caller.
+            absolute = path.startswith(("https://", "http://"))
+            url = (path if absolute else self._root + path) + (f"?{query}" if query else "")
             try:
                 resp = await self._send_once(method, url, attempt)
             except _TransportFailure as failure:
                 exchanges.append(failure.exchange)
-                retryable = idempotent or failure.before_send
+                retryable = idempotent or (failure.before_send and self._retry_unsent_actions)
                 delay = self._backoff(attempt, None)
                 if retryable and self._may_retry(attempt, started, delay):
                     await self._sleep(delay)
@@ -352,7 +366,7 @@ class AmsV2Client:
                 continue
             if 200 <= status < 300:
                 return resp
-            retry_on = _RETRY_GET if idempotent else _RETRY_ACTION
+            retry_on = _RETRY_GET if idempotent else self._retry_action_statuses
             if status in retry_on:
                 retry_after = parse_retry_after(resp.headers.get("retry-after"))
                 delay = self._backoff(attempt, retry_after)
@@ -403,14 +417,7 @@ class AmsV2Client:
             self.on_rebase(new_root)
 
     async def _send_once(self, method: str, url: str, attempt: int) -> _Response:
-        headers = {
-            "x-ms-version": self.api_version,
-            "DataServiceVersion": "3.0",
-            "MaxDataServiceVersion": "3.0",
-            "Accept": ACCEPT[self.accept],
-            "Accept-Charset": "UTF-8",
-            "x-ms-client-request-id": str(uuid.uuid4()),
-        }
+        headers = self._request_headers()
         started_at = self._wallclock()
         t0 = self._timer()
         shown_url = redact_url(url)
@@ -479,9 +486,22 @@ class AmsV2Client:
             self.on_response(exchange)
         return _Response(response.status_code, response.headers, text, [exchange])
 
+    def _request_headers(self) -> dict[str, str]:
+        return {
+            "x-ms-version": self.api_version,
+            "DataServiceVersion": "3.0",
+            "MaxDataServiceVersion": "3.0",
+            "Accept": ACCEPT[self.accept],
+            "Accept-Charset": "UTF-8",
+            "x-ms-client-request-id": str(uuid.uuid4()),
+        }
+
+    def _parse_error_body(self, body: str) -> odata.ODataErrorBody | None:
+        return odata.parse_error_body(body)
+
     def _error(self, resp: _Response, *, retry_after: float | None = None) -> AmsError:
         exchange = resp.exchanges[-1]
-        parsed = odata.parse_error_body(resp.body)
+        parsed = self._parse_error_body(resp.body)
         server = self._scrub(parsed.message) if parsed and parsed.message else ""
         status = resp.status
         kw = {"status": status, "request_id": exchange.request_id, "exchange": exchange}
@@ -489,10 +509,7 @@ class AmsV2Client:
         if status == 400:
             return BadRequestError(f"bad request{detail}" if server else "bad request", **kw)  # type: ignore[arg-type]
         if status in (401, 403):
-            hint = (
-                " (for AMS v2 this usually means the identity lacks the Contributor or Owner "
-                "role, or the cloud, tenant or audience is wrong)"
-            )
+            hint = self._auth_hint
             word = "unauthorized" if status == 401 else "forbidden"
             return AuthenticationError(f"{word}{detail}{hint}", **kw)  # type: ignore[arg-type]
         if status == 404:

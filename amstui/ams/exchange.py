@@ -22,6 +22,9 @@ SHOWN_HEADERS = (
     "location",
     # The service's clock: the monitor estimates service time from it.
     "date",
+    # AMS v3 (ARM): the ids a support ticket needs, and the subscription's read budget.
+    "x-ms-correlation-request-id",
+    "x-ms-ratelimit-remaining-subscription-reads",
 )
 #: Query parameters whose values are secrets (azure-core's list, plus AMS/SAS names).
 SECRET_PARAMS = frozenset(

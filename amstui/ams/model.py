@@ -4,6 +4,12 @@ States use the JobState numbering (0-6) for jobs *and* tasks, as the .NET SDK di
 capture shows (ams-v2-rest.md, "Task.State conflict"). A number outside 0-6 is kept as an
 "unknown" state instead of failing: a newer service may add states, and a monitor must never
 lose a job over it.
+
+AMS v3 (ARM, MK.IO) jobs use the same model (`amstui.ams.arm` parses them): their state words
+map case-insensitively onto `JobState` (an unknown word becomes `UNKNOWN_V3` and the word is
+kept in `state_text`); each output is shown as a `Task` (so every v2 view works unchanged) and
+kept whole in `Job.outputs`. Job progress is the mean over the outputs, a Finished output
+counting 100 whatever its own `progress` says, as for tasks.
 """
 
 from __future__ import annotations
@@ -77,9 +83,20 @@ class JobState(enum.IntEnum):
             return member
         return None
 
+    @classmethod
+    def from_v3(cls, word: str) -> JobState:
+        """A v3 state word (`Processing`, `processing`, ...); `UNKNOWN_V3` for anything else."""
+        member = _V3_STATES.get(word.strip().lower())
+        return member if member is not None else cls(UNKNOWN_V3)
+
     @property
     def is_known(self) -> bool:
         return 0 <= self.value <= 6
+
+    @property
+    def v3_word(self) -> str:
+        """The v3 spelling of a known state (`Processing`); the label otherwise."""
+        return self.name.capitalize() if self.is_known else self.label
 
     @property
     def is_final(self) -> bool:
@@ -95,11 +112,21 @@ class JobState(enum.IntEnum):
     def label(self) -> str:
         if self.is_known:
             return self.name.capitalize()
+        if self.value == UNKNOWN_V3:
+            return "Unknown"
         return f"Unknown({self.value})"
 
 
 #: Tasks use the job numbering (see the module docstring).
 TaskState = JobState
+
+#: The value an unknown v3 state word maps to (its text is kept beside it).
+UNKNOWN_V3 = -1
+_V3_STATES = {s.name.lower(): s for s in JobState}
+
+#: v3 priority words mapped onto the integer `Job.priority` (higher runs first, as in v2);
+#: the word itself is kept in `Job.priority_text`.
+V3_PRIORITIES = {"low": 0, "normal": 1, "high": 2}
 
 ACTIVE_STATES: tuple[JobState, ...] = (
     JobState.QUEUED,
@@ -151,6 +178,53 @@ class HistoricalEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputError:
+    """A v3 `JobError`: why one output failed."""
+
+    code: str
+    message: str
+    category: str = ""
+    retry: str = ""
+    details: tuple[ErrorDetail, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutput:
+    """A v3 job output (`#Microsoft.Media.JobOutputAsset`): the v3 unit of work."""
+
+    label: str
+    state: JobState
+    #: The service's integer percentage as sent (0-100).
+    progress: int
+    asset: str = ""
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    error: OutputError | None = None
+    #: The state word as the service sent it (kept verbatim, also when unknown).
+    state_text: str = ""
+
+    @property
+    def effective_progress(self) -> int:
+        """Progress counted towards the job: 100 once Finished."""
+        return 100 if self.state == JobState.FINISHED else self.progress
+
+    def as_task(self, index: int) -> Task:
+        error = self.error
+        details: tuple[ErrorDetail, ...] = ()
+        if error is not None:
+            details = (ErrorDetail(error.code, error.message), *error.details)
+        return Task(
+            id=self.label or f"output {index}",
+            name=self.label or f"output {index}",
+            state=self.state,
+            progress=float(self.effective_progress),
+            start_time=self.start_time,
+            end_time=self.end_time,
+            error_details=details,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Task:
     id: str
     name: str
@@ -184,10 +258,35 @@ class Job:
     template_id: str | None = None
     #: None when the tasks were not fetched (a list query never returns them).
     tasks: tuple[Task, ...] | None = None
+    # ---- AMS v3 only (defaults on v2 jobs); a v3 job's `id` is `TRANSFORM/JOB`.
+    transform: str | None = None
+    #: The outputs as sent; `tasks` holds the same outputs as `Task`s.
+    outputs: tuple[JobOutput, ...] | None = None
+    #: The priority word as sent (`Low`, `Normal`, `High`), mapped onto `priority`.
+    priority_text: str | None = None
+    description: str = ""
+    correlation_data: tuple[tuple[str, str], ...] = ()
+    #: Input asset names and file URLs (query strings stripped).
+    inputs: tuple[str, ...] = ()
+    created_by: str | None = None
+    #: The state word as the service sent it (v3), kept verbatim also when unknown.
+    state_text: str = ""
+    #: The full ARM resource id (v3).
+    resource_id: str = ""
 
     @property
     def is_final(self) -> bool:
         return self.state.is_final
+
+    @property
+    def failed_outputs(self) -> tuple[JobOutput, ...]:
+        return tuple(o for o in self.outputs or () if o.state == JobState.ERROR)
+
+    @property
+    def finished_with_failed_output(self) -> bool:
+        """A v3 job that ended Finished although an output failed (`onError: ContinueJob`):
+        its state alone hides the failure, so it counts as a failure wherever it is shown."""
+        return self.state == JobState.FINISHED and bool(self.failed_outputs)
 
     @property
     def queue_wait(self) -> timedelta | None:

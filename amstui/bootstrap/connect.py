@@ -19,6 +19,8 @@ from amstui.ams.auth import (
 )
 from amstui.ams.client import AmsV2Client, RetryPolicy
 from amstui.ams.model import Job
+from amstui.ams.service_credentials import RmsApiKeyAuth, rms_token_endpoint
+from amstui.ams.v3_client import AmsV3Client
 from amstui.config import Account
 from amstui.emulator.app import Emulator, EmulatorConfig
 from amstui.emulator.simulation import SimConfig
@@ -52,7 +54,7 @@ def demo_config(
 
 @dataclass
 class Connection:
-    client: AmsV2Client
+    client: AmsV2Client | AmsV3Client
     account: str
     endpoint: str
     emulator: Emulator | None = None
@@ -117,12 +119,44 @@ def credential_spec(account: Account, persist_token_cache: bool = False) -> Cred
         client_id=account.client_id,
         persist_token_cache=persist_token_cache or token_cache_opted_in(account.name),
         record_path=record_path(account.name),
+        secret_file=_secret_file(account),
+    )
+
+
+def _secret_file(account: Account) -> Path | None:
+    name = account.key_file if account.credential == "rms-api-key" else account.token_file
+    return Path(name).expanduser() if name else None
+
+
+def v3_client(
+    account: Account, *, retry: RetryPolicy, prompt: DeviceCodePrompt | None = None
+) -> AmsV3Client:
+    """The client of a v3 (ARM) or mkio account, with the credential its kind names."""
+    spec = credential_spec(account)
+    auth: BearerTokenAuth | RmsApiKeyAuth
+    if account.credential == "rms-api-key":
+        url, subscription = rms_token_endpoint(account.endpoint)
+        auth = RmsApiKeyAuth(url, subscription, key_file=spec.secret_file)
+    else:
+        credential = make_credential(spec, prompt)
+        auth = BearerTokenAuth(credential, scope_for(account.cloud, account.api))
+    return AmsV3Client(
+        account.endpoint,
+        flavour="mkio" if account.api == "mkio" else "arm",
+        auth=auth,
+        api_version=account.api_version,
+        transforms=account.transforms,
+        retry=retry,
     )
 
 
 def connect_account(
     account: Account, *, retry: RetryPolicy = MONITOR_RETRY, prompt: DeviceCodePrompt | None = None
 ) -> Connection:
+    if account.api != "v2":
+        return Connection(
+            v3_client(account, retry=retry, prompt=prompt), account.name, account.endpoint
+        )
     spec = credential_spec(account)
     credential = make_credential(spec, prompt)
     client = AmsV2Client(
