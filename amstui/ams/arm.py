@@ -285,13 +285,11 @@ def parse_error_body(body: str | bytes) -> ODataErrorBody | None:
     if not isinstance(message, str) or not message:
         detail = err.get("detail")
         message = detail if isinstance(detail, str) else ""
+    details = err.get("details")
     extra = [
         d["message"]
-        for d in err.get("details") or ()
-        if isinstance(err.get("details"), list)
-        and isinstance(d, dict)
-        and isinstance(d.get("message"), str)
-        and d["message"]
+        for d in (details if isinstance(details, list) else ())
+        if isinstance(d, dict) and isinstance(d.get("message"), str) and d["message"]
     ]
     if extra:
         message = "; ".join([message, *extra[:3]]) if message else "; ".join(extra[:3])
