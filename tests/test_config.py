@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from amstui import config
+from amstui.ams import endpoint_rules
 from amstui.config import ConfigError, Overrides
 
 GOOD = """
@@ -159,10 +160,15 @@ def test_bad_flag_values() -> None:
         ("127.0.0.1.evil.com", False),
         ("10.0.0.1", False),
         ("localhost.evil.com", False),
+        ("evil.localhost", False),
+        ("a.b.localhost", False),
+        ("127.0.0.1.", False),
+        ("0x7f.0.0.1", False),
+        ("::ffff:127.0.0.1", False),
     ],
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
-    assert config.is_loopback_host(host) is loopback
+    assert endpoint_rules.is_loopback_host(host) is loopback
 
 
 def test_keys_table() -> None:

@@ -43,7 +43,7 @@ MAX_BODY_CHARS = 1024 * 1024
 REDACTED = "REDACTED"
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
-_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
+_JWT = re.compile(r"(?i)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
 
 
 def redact_url(url: str) -> str:
@@ -69,6 +69,11 @@ def quote_safe() -> str:
 def redact_text(text: str) -> str:
     """Text with bearer tokens and JWT-looking strings replaced by REDACTED."""
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return redact_jwts(text)
+
+
+def redact_jwts(text: str) -> str:
+    """Text with JWT-looking strings (in any letter case: a DNS name lowercases them) redacted."""
     return _JWT.sub(REDACTED, text)
 
 
