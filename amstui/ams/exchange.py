@@ -48,7 +48,11 @@ _JWT = re.compile(r"(?i)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
 
 def redact_url(url: str) -> str:
     """The URL with the values of secret query parameters replaced by REDACTED."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parseable (e.g. an unclosed "[" host): keep no query at all
+        head, sep, _ = url.partition("?")
+        return head + (f"?{REDACTED}" if sep else "")
     if not parts.query:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
