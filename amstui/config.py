@@ -350,10 +350,11 @@ def read_config_file(path: Path) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ConfigError(source, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(source, "(file)", "is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(source, "(file)", "is not a regular file")
         if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigError(
                 source, "(file)", f"is too large ({info.st_size} bytes; at most {MAX_CONFIG_BYTES})"
