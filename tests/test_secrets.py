@@ -157,3 +157,30 @@ async def test_canary_echoed_into_fields_never_reaches_a_parsed_value() -> None:
     assert task.error_details[0].message == "REDACTED"  # the field is kept, its secret is not
     for text in (repr(fetched.value), fetched.exchanges[0].body, repr(fetched.exchanges[0])):
         assert CANARY.lower() not in text.lower(), text[:500]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["https://{t}.evil.invalid/api/", "https://{T}.evil.invalid/api/", "https://{t}@evil.invalid/"],
+)
+async def test_an_opaque_token_lowercased_in_a_host_name_is_scrubbed(template: str) -> None:
+    # Not a JWT (so no pattern knows it): only the client's list of its own tokens does, and a
+    # host name comes back lowercased.
+    opaque = "CanaryOpaqueToken0042XYZ"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].split(" ", 1)[1]
+        where = template.format(t=token, T=token.upper())
+        return httpx.Response(301, headers={"Location": where})
+
+    client = AmsV2Client(
+        "https://acct.restv2.westus.media.azure.net/api/",
+        auth=BearerTokenAuth(FakeCredential(opaque), "s"),
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(AmsError) as info:
+        await client.list_jobs_raw()
+    exchange = info.value.exchange
+    assert exchange is not None
+    for text in (str(info.value), repr(exchange.headers), exchange.body):
+        assert opaque.lower() not in text.lower(), text
