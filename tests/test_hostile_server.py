@@ -123,6 +123,8 @@ TOKEN_CARRIERS = [
     "http://127.0.0.1:99999/api/",
     "http://{t}@127.0.0.1:{port}/api/",  # even the same origin: no userinfo
     "http://amstui:{t}@localhost:{port}/moved/api/",
+    "http://127.0.0.1:{port}/{t}/api/",  # the same origin, but the root would hold the token
+    "/{T}/api/",
 ]
 
 
@@ -282,18 +284,24 @@ def test_the_commands_never_print_the_token(command: tuple[str, ...], tmp_path: 
     assert_no_canary(proc.stdout, proc.stderr, Path(env["AMSTUI_LOG_FILE"]).read_text())
 
 
-@pytest.mark.parametrize("location", ["https://{t}@evil.invalid/api/", "https://{t}.evil.invalid/"])
-def test_show_verbose_after_a_hostile_redirect_says_why_without_the_token(
-    location: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("location", "command"),
+    [
+        ("https://{t}@evil.invalid/api/", ("show", "--verbose", JOB_ID)),
+        ("https://{t}.evil.invalid/", ("show", "--verbose", JOB_ID)),
+        ("http://evil.example/{t}/api/", ("jobs", "--verbose")),
+        ("https://{t}.evil.invalid/api/", ("info", "--check")),
+    ],
+)
+def test_commands_after_a_hostile_redirect_say_why_without_the_token(
+    location: str, command: tuple[str, ...], tmp_path: Path
 ) -> None:
     env = fake_az(tmp_path)
     with HostileServer(lambda s: Reply(301, [("Location", location.format(t=s.token))])) as server:
-        proc = run_cli(
-            env, "show", "--verbose", JOB_ID, "--endpoint", server.url, "--credential", "cli"
-        )
+        proc = run_cli(env, *command, "--endpoint", server.url, "--credential", "cli")
     # `show` asks for the job and its tasks at once: each is refused, none is re-sent.
     assert len(server.requests) <= 2 and proc.returncode != 0
-    assert "refusing redirect" in proc.stderr and "Traceback" not in proc.stderr
+    assert "refusing redirect" in proc.stderr + proc.stdout and "Traceback" not in proc.stderr
     assert_no_canary(proc.stdout, proc.stderr, Path(env["AMSTUI_LOG_FILE"]).read_text())
 
 
@@ -587,3 +595,26 @@ def test_jobs_limit_5_prints_5_rows_from_a_server_sending_20000() -> None:
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     assert len(rows) == 5 and len({row["id"] for row in rows}) == 5
+
+
+# --------------------------------------------------------------------------- the `r` key
+
+
+async def test_r_in_the_monitor_overrides_a_server_backoff() -> None:
+    from amstui.ui.app import AppOptions, make_app
+
+    busy = Switch(lambda seen: Reply.json("{}", status=429, headers=[("Retry-After", "999999")]))
+    with HostileServer(busy) as server:
+        options = AppOptions(account="hostile", endpoint=server.url, autostart=False)
+        app = make_app(client_at(server.url), options, now=lambda: datetime.now(UTC))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await app.run_cycle()
+            assert app.engine.backoff_remaining() > 200
+            busy.respond = good
+            before = len(server.requests)
+            await pilot.press("r")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert len(server.requests) > before
+            assert app.engine.status.state == "live" and len(app.store.entries) == 2

@@ -461,6 +461,9 @@ class AmsV2Client:
                     f"(to {parts.hostname or '?'})"
                 )
             shown = redact_url(target)
+            if self._scrub_secrets(target) != target:
+                # Even the same origin: a root holding the token would show it everywhere.
+                raise refuse("refusing redirect: the Location carries a token")
             relative = url[len(self._root) :]
             if relative and target.endswith(relative):
                 new_root = target[: -len(relative)]
