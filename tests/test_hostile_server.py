@@ -618,3 +618,22 @@ async def test_r_in_the_monitor_overrides_a_server_backoff() -> None:
             await pilot.pause()
             assert len(server.requests) > before
             assert app.engine.status.state == "live" and len(app.store.entries) == 2
+
+
+def test_wait_rides_out_hostile_values_to_its_timeout_not_exit_1() -> None:
+    # Exit 1 means "a job failed" to CI: an unreadable response must never look like that.
+    hostile = page(job_entity(JOB_ID, RunningDuration=json.loads("1" + "0" * 400)))
+    with HostileServer(lambda seen: hostile) as server:
+        proc = run_cli(
+            dict(os.environ),
+            "wait",
+            JOB_ID,
+            "--timeout",
+            "4s",
+            "--endpoint",
+            server.url,
+            "--credential",
+            "none",
+        )
+    assert proc.returncode == 4, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
