@@ -362,12 +362,14 @@ class AmsV2Client:
     def _scrub_secrets(self, text: str) -> str:
         """Text with every token this client handed out (in any letter case, as a DNS name
         lowercases it) and every JWT-looking string replaced by REDACTED."""
-        pattern = self._known_pattern()
-        if pattern is not None:
+        lowered = text.lower()
+        tokens, pattern = self._known_pattern()
+        # A plain search first: the case-insensitive regex is slow on a large body.
+        if pattern is not None and any(t.lower() in lowered for t in tokens):
             text = pattern.sub(REDACTED, text)
-        return redact_jwts(text)
+        return redact_jwts(text, lowered)
 
-    def _known_pattern(self) -> re.Pattern[str] | None:
+    def _known_pattern(self) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
         known = getattr(self._auth, "known_tokens", None)
         tokens = tuple(t for t in known() if t) if callable(known) else ()
         if tokens != self._scrub_cache[0]:
@@ -377,7 +379,7 @@ class AmsV2Client:
                 else None
             )
             self._scrub_cache = (tokens, pattern)
-        return self._scrub_cache[1]
+        return self._scrub_cache
 
     async def _call(
         self, method: str, path: str, query: str = "", *, idempotent: bool = True

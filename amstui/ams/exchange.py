@@ -72,12 +72,20 @@ def quote_safe() -> str:
 
 def redact_text(text: str) -> str:
     """Text with bearer tokens and JWT-looking strings replaced by REDACTED."""
-    text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
-    return redact_jwts(text)
+    # Case-insensitive regexes are slow on large bodies: a plain search decides if one is needed.
+    lowered = text.lower()
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return redact_jwts(text, lowered)
 
 
-def redact_jwts(text: str) -> str:
-    """Text with JWT-looking strings (in any letter case: a DNS name lowercases them) redacted."""
+def redact_jwts(text: str, lowered: str | None = None) -> str:
+    """Text with JWT-looking strings (in any letter case: a DNS name lowercases them) redacted.
+
+    `lowered` is `text.lower()` if the caller has it already.
+    """
+    if "eyj" not in (text.lower() if lowered is None else lowered):
+        return text
     return _JWT.sub(REDACTED, text)
 
 
