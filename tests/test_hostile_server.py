@@ -480,6 +480,20 @@ async def test_a_trickling_server_cannot_hold_a_request_past_its_deadline() -> N
         await client.aclose()
 
 
+async def test_the_deadline_does_not_cut_a_slow_sign_in() -> None:
+    # The Azure CLI can take seconds to hand out a token: that is not the server trickling.
+    retry = RetryPolicy(max_attempts=1, total_budget=1.0, request_deadline=1.0)
+    with HostileServer(good) as server:
+        client = AmsV2Client(
+            server.url,
+            auth=BearerTokenAuth(FakeCredential(CANARY, delay=1.5), "s"),
+            retry=retry,
+        )
+        listed = await client.list_jobs_raw()
+        await client.aclose()
+    assert len(listed.value) == 2 and server.tokens == {CANARY}
+
+
 async def test_a_trickling_body_marks_the_monitor_stale_and_it_recovers() -> None:
     def slow_body(seen: Seen) -> Reply:
         reply = good(seen)

@@ -500,6 +500,11 @@ class AmsV2Client:
         t0 = self._timer()
         shown_url = self._scrub(redact_url(url))
         sent = False
+        # The deadline is for the server, not for a sign-in: get the token first (cached, or
+        # from a credential that may take seconds, such as the Azure CLI).
+        get_token = getattr(self._auth, "token", None)
+        if callable(get_token):
+            await get_token()
         try:
             async with asyncio.timeout(deadline):
                 request = self._http.build_request(method, url, headers=headers)
