@@ -12,7 +12,11 @@ One cycle (see the cost model in DESIGN.md):
 3. per-job refreshes go through the host's runner (the TUI: a Textual worker per job, exclusive
    in its group, so the latest refresh of a job wins; headless: plain asyncio), at most
    `max_in_flight` at once and, with a request budget, selected job first, then visible rows;
-4. 429/503 that outlast the client's retries back the whole engine off (Retry-After honoured).
+4. 429/503 that outlast the client's retries back the whole engine off (Retry-After honoured,
+   but clamped to `MIN_BACKOFF`..`MAX_BACKOFF`); a manual refresh (`refresh_now`, the `r` key)
+   ends a backoff at once;
+5. any failure of a cycle, whatever its type, leaves the engine degraded (or offline, auth)
+   with the rows it could not refresh marked stale: it never reads `live` while cycles fail.
 
 So a cycle costs about ceil(L/1000) + P + T + 1 requests instead of the naive 2N.
 """
@@ -49,6 +53,9 @@ Runner = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], Awaitable[None
 #: Jobs created this long before the newest one seen are still asked for (clock skew between
 #: the service's writers, and jobs committed out of order).
 DISCOVERY_OVERLAP = timedelta(seconds=60)
+#: Bounds of a backoff, whatever a server's Retry-After says.
+MIN_BACKOFF = 1.0
+MAX_BACKOFF = 300.0
 
 
 async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -144,7 +151,7 @@ class RefreshEngine:
     # ------------------------------------------------------------------ accounting
 
     def _count(self, fetched: Fetched[Any] | None = None, n: int | None = None) -> int:
-        count = n if n is not None else (len(fetched.exchanges) if fetched else 0)
+        count = n if n is not None else (fetched.requests if fetched else 0)
         stamp = self.monotonic()
         for _ in range(count):
             self._request_times.append(stamp)
@@ -192,7 +199,7 @@ class RefreshEngine:
         self.in_cycle = True
         try:
             listed = await self._discover(report)
-        except AmsError as exc:
+        except Exception as exc:  # any failure, typed or not, is a failed cycle
             self._fail(exc, report)
             self.store.mark_all_stale()
             self.store.flush()
@@ -268,7 +275,7 @@ class RefreshEngine:
                 newest_first=True,
             )
         fetched = await self._call(lambda: self.backend.list_jobs(query))
-        report.discovery_requests = len(fetched.exchanges)
+        report.discovery_requests = fetched.requests
         report.listed = len(fetched.value)
         return list(fetched.value)
 
@@ -305,6 +312,10 @@ class RefreshEngine:
             self.store.mark_stale([job_id])
             if isinstance(exc, ThrottledError):
                 self._back_off(exc)
+        except Exception as exc:  # not the AMS layer's own error: still only this job's failure
+            log.exception("refreshing %s failed", job_id)
+            report.errors.append(f"{job_id[-12:]}: internal error ({type(exc).__name__})")
+            self.store.mark_stale([job_id])
         finally:
             self.store.flush(transitions=False)
 
@@ -321,7 +332,13 @@ class RefreshEngine:
 
     # ------------------------------------------------------------------ outcomes
 
-    def _fail(self, exc: AmsError, report: CycleReport) -> None:
+    def _fail(self, exc: Exception, report: CycleReport) -> None:
+        if not isinstance(exc, AmsError):
+            log.exception("discovery failed")
+            reason = f"internal error ({type(exc).__name__}); see the log file"
+            report.errors.append(reason)
+            self.status.state, self.status.reason = "degraded", reason
+            return
         report.errors.append(str(exc))
         log.warning("discovery failed: %s", exc)
         if isinstance(exc, ThrottledError):
@@ -338,8 +355,9 @@ class RefreshEngine:
     def _back_off(self, exc: ThrottledError) -> None:
         self._throttle_streak += 1
         delay = exc.retry_after
-        if delay is None:
+        if delay is None or not math.isfinite(delay):
             delay = min(120.0, self.interval * 2 ** min(self._throttle_streak, 5))
+        delay = min(MAX_BACKOFF, max(MIN_BACKOFF, delay))
         self.status.backoff_until = self.monotonic() + delay
         code = exc.status or "throttled"
         self.status.state = "degraded"
@@ -371,6 +389,10 @@ class RefreshEngine:
         fetched = await self._call(lambda: self.backend.cancel_job(job_id))
         del fetched
         await self.refresh_job(job_id, with_tasks=False)
+
+    def refresh_now(self) -> None:
+        """A manual refresh (the `r` key): end any backoff, so the next cycle runs at once."""
+        self.status.backoff_until = None
 
     def set_paused(self, paused: bool) -> None:
         self.status.paused = paused

@@ -326,6 +326,7 @@ class AmstuiApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_refresh(self) -> None:
+        self.engine.refresh_now()  # a manual refresh overrides a server's backoff
         if self.options.autostart:
             self._wake.set()
         else:
