@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from amstui import logfile
 from amstui.ams import client as client_module
 from amstui.ams.auth import BearerTokenAuth
 from amstui.ams.backend import JobQuery
 from amstui.ams.client import MAX_RETRY_AFTER, AmsV2Client, RetryPolicy
 from amstui.ams.errors import AmsError, ProtocolError, RedirectError, TransportError
+from amstui.bootstrap import logfile
 from amstui.monitor.engine import MAX_BACKOFF, MIN_BACKOFF, RefreshEngine
 from amstui.monitor.store import JobStore
 from tests.conftest import FakeCredential
