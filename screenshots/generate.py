@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from amstui.ui.demo import frozen_demo
-from amstui.ui.screenshot_views import VIEWS
+from amstui.ui.demo_rig import VIEWS, frozen_rig
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 40)
 
 
 async def shoot(name: str) -> Path:
-    app, _ = frozen_demo()
+    rig = frozen_rig()
+    app = rig.app
     async with app.run_test(size=SIZE) as pilot:
-        await VIEWS[name](pilot)
+        await VIEWS[name](rig, pilot)
         await pilot.pause()
         svg = app.export_screenshot(title=f"amstui — {name}")
     path = HERE / f"{name}.svg"

@@ -136,10 +136,6 @@ class RefreshEngine:
         self._loaded = False
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
-        #: True while a cycle runs; `on_cycle_end` is called when it is over (the TUI draws
-        #: a cycle's changes in one go then).
-        self.in_cycle = False
-        self.on_cycle_end: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ accounting
 
@@ -189,16 +185,12 @@ class RefreshEngine:
             report.skipped = f"backing off {wait:.0f}s"
             return report
         before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
-        self.in_cycle = True
         try:
             listed = await self._discover(report)
         except AmsError as exc:
             self._fail(exc, report)
             self.store.mark_all_stale()
             self.store.flush()
-            self.in_cycle = False
-            if self.on_cycle_end is not None:
-                self.on_cycle_end()
             return report
         self.status.cycles += 1
         seen = {job.id for job in listed}
@@ -235,10 +227,7 @@ class RefreshEngine:
         await asyncio.gather(*(self._run(job_id, kind, report) for _, job_id, kind in plan))
         report.requests += report.discovery_requests
         self._settle(report)
-        self.store.flush()
-        self.in_cycle = False
-        if self.on_cycle_end is not None:
-            self.on_cycle_end()
+        self.store.flush()  # the cycle's endings are published together, here
         return report
 
     def _priority(self, job_id: str) -> int:
@@ -295,7 +284,17 @@ class RefreshEngine:
             else:
                 fetched_job = await self._call(lambda: self.backend.get_job(job_id))
                 report.requests += len(fetched_job.exchanges)
-                self.store.upsert(fetched_job.value, record=True)
+                final = fetched_job.value
+                entry = self.store.get(job_id)
+                if kind == "final" and final.tasks is None and entry is not None:
+                    if entry.job.tasks is not None:
+                        # The record carries no tasks (v2): the counts last seen are those
+                        # of a running job. The final tasks come with the final record.
+                        fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
+                        report.requests += len(fetched_tasks.exchanges)
+                        final = final.with_tasks(fetched_tasks.value)
+                        self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
+                self.store.upsert(final, record=True)
                 self._keep_exchanges(job_id, record=fetched_job.exchanges)
         except NotFoundError:
             report.requests += 1

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from rich.markup import escape
 
 from amstui.ams.model import JobState
+from amstui.monitor.job_view import STATE_ORDER
 
 STATE_STYLE = {
     JobState.QUEUED: ("◌", "dim"),
@@ -25,15 +26,6 @@ STATE_STYLE = {
     JobState.ERROR: ("✖", "bold red"),
     JobState.CANCELED: ("⊘", "magenta"),
     JobState.CANCELING: ("…", "magenta"),
-}
-STATE_ORDER = {
-    JobState.PROCESSING: 0,
-    JobState.CANCELING: 1,
-    JobState.SCHEDULED: 2,
-    JobState.QUEUED: 3,
-    JobState.ERROR: 4,
-    JobState.CANCELED: 5,
-    JobState.FINISHED: 6,
 }
 BAR_WIDTH = 10
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -1,0 +1,30 @@
+"""`StatusLine`: the one-line summary under the table (counts, filter, sort, the cursor's job)
+with a message in front when there is something to say. Every part is shown verbatim: filter
+text, job ids and error messages are data, never markup, and their control characters are
+shown as escapes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from amstui.monitor.inert_text import inert
+
+SEPARATOR = "  ·  "
+
+
+def status_text(message: str, parts: list[str]) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    pieces = ([message] if message else []) + [p for p in parts if p]
+    for index, piece in enumerate(pieces):
+        if index:
+            text.append(SEPARATOR)
+        text.append(inert(piece))
+    return text
+
+
+class StatusLine(Static):
+    def show_status(self, message: str, parts: list[str], *, error: bool = False) -> None:
+        # A fixed one-line bar: no layout pass (it would repaint the whole screen).
+        self.update(status_text(message, parts), layout=False)
+        self.set_class(error, "error")
