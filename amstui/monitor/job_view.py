@@ -27,6 +27,8 @@ from amstui.monitor.store import JobEntry, JobStore, Transition
 SORT_KEYS = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
 #: Keys sorted largest first when first chosen.
 DESCENDING_FIRST = ("created", "progress", "duration", "priority")
+#: Changes at once from which the order is rebuilt rather than updated one job at a time.
+BULK_AT = 2000
 _NEVER = datetime.min.replace(tzinfo=UTC)
 #: Sort order of states: running work first, finished last (the State column's order).
 STATE_ORDER = {
@@ -191,6 +193,12 @@ class JobView:
         self._shown = [key for key in self._keys if predicate(entries[key[2]].job)]
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
+        if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._key_of):
+            # A load (or a reload): one sort beats thousands of insertions into a long list.
+            self._rebuild()
+            self._transitions.extend(transitions)
+            self._changed(order=True)
+            return
         order = False
         now = self.store.now()
         entries = self.store.entries

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,8 @@ from amstui.ui.status_line import StatusLine
 log = logging.getLogger("amstui.ui")
 #: Accounts from this many jobs have their loaded objects frozen out of the collector.
 GC_FREEZE_AT = 2000
+#: Signals that end the app through its normal exit (terminal restored), with their exit codes.
+EXIT_SIGNALS = ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP))
 #: More endings than this in one burst are summed up in one toast.
 TOAST_EACH_UP_TO = 1
 
@@ -136,6 +139,7 @@ class AmstuiApp(App[int]):
         return self._table
 
     def on_mount(self) -> None:
+        self._catch_exit_signals()
         self.table.setup_columns(self.size.width)
         self.table.focus()
         self.refresh_header()
@@ -149,7 +153,19 @@ class AmstuiApp(App[int]):
     def on_resize(self, event: Resize) -> None:
         self.table.setup_columns(event.size.width)
 
+    def _catch_exit_signals(self) -> None:
+        """SIGTERM and SIGHUP quit like `q` does (raw mode off, mouse off, main screen back),
+        with the conventional exit codes 143 and 129."""
+        loop = asyncio.get_running_loop()
+        for sig, code in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, lambda code=code: self.exit(return_code=code))
+
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, _ in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         if self._on_exit is not None:
             await self._on_exit()
 

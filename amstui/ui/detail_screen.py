@@ -136,6 +136,7 @@ class DetailScreen(Screen[None]):
         self.job_id = job_id
         #: The version of the job last drawn (a change to another job redraws nothing).
         self._drawn = -1
+        self._raw_drawn: tuple[Exchange, ...] = ()
 
     def show_job(self, job_id: str) -> None:
         """Point the (reused) screen at another job. The timing and tasks are drawn at once;
@@ -143,6 +144,7 @@ class DetailScreen(Screen[None]):
         self.job_id = job_id
         if self.is_mounted:
             self.render_job(raw=False)
+            self._raw_drawn = ()
             self.query_one("#detail-raw", Static).update(Text("…", "dim"))
             self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
             self.call_after_refresh(self._render_raw)
@@ -199,6 +201,9 @@ class DetailScreen(Screen[None]):
 
     def _render_raw(self) -> None:
         exchanges = self.store.exchanges(self.job_id)
+        if exchanges and exchanges == self._raw_drawn:
+            return  # highlighting the JSON is the costly part: only when it changed
+        self._raw_drawn = exchanges
         raw: RenderableType
         if exchanges:
             raw = Group(*(exchange_renderable(e) for e in exchanges))
