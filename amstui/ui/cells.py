@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from rich.markup import escape
 
 from amstui.ams.model import JobState
+from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import STATE_ORDER
 
 STATE_STYLE = {
@@ -117,11 +118,11 @@ def stale_cell(stale: timedelta) -> str:
 
 def name_cell(name: str, width: int) -> str:
     """The name, cut to `width` with an ellipsis (the table would cut it bluntly)."""
-    text = name or "(no name)"
+    text = inert(name) or "(no name)"
     if width > 1 and len(text) > width:
         text = text[: width - 1] + "…"
     return escape(text)
 
 
 def id_cell(job_id: str) -> str:
-    return styled(short_id(job_id), "dim")
+    return styled(inert(short_id(job_id)), "dim")
