@@ -300,9 +300,29 @@ class AmstuiApp(App[int]):
             parts.append(job_id)
         if self.options.readonly:
             parts.append("read-only")
+        message, error = self.status_message, self._status_error
+        engine = self.engine.status
+        if not message and engine.state in ("auth", "offline", "degraded") and engine.reason:
+            # The header cuts a long reason at its edge: the status line has room for it.
+            message, error = f"{engine.state}: {engine.reason}", True
+        table.set_empty_reason(self._empty_reason())
         with contextlib.suppress(NoMatches):  # the app may be closing
             status = self.query_one("#status", StatusLine)
-            status.show_status(self.status_message, parts, error=self._status_error)
+            status.show_status(message, parts, error=error)
+
+    def _empty_reason(self) -> str:
+        """What the table says when it has no rows."""
+        loaded = len(self.store)
+        engine = self.engine.status
+        if loaded and self.view.filter_text:
+            return f"The filter hides all {loaded} jobs (esc clears it)."
+        if loaded:
+            return ""
+        if engine.state in ("auth", "offline", "degraded"):
+            return f"No jobs loaded: {engine.state}: {engine.reason}"
+        if engine.cycles:
+            return "No jobs in this account."
+        return "Loading jobs…"
 
     def say(self, message: str, *, error: bool = True) -> None:
         """A message on the status line (and in the log)."""

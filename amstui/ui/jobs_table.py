@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
@@ -239,6 +240,15 @@ class JobsTable(ScrollView, can_focus=True):
         self._painted: dict[int, tuple[str, int, int]] = {}
         #: Row strips built (cache misses): tests and benchmarks read it.
         self.rows_rendered = 0
+        #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
+        #: where the first row would be.
+        self.empty_reason = ""
+
+    def set_empty_reason(self, text: str) -> None:
+        if text != self.empty_reason:
+            self.empty_reason = text
+            if not len(self.view):
+                self.refresh()
 
     # ------------------------------------------------------------------ reading
 
@@ -374,6 +384,11 @@ class JobsTable(ScrollView, can_focus=True):
         entry = self.store.get(job_id) if job_id is not None else None
         if job_id is None or entry is None:
             self._painted.pop(y, None)
+            if y == 1 and not len(self.view) and self.empty_reason:
+                note = Text(f" {inert(self.empty_reason)}", style="italic", end="")
+                note.truncate(width, overflow="ellipsis")
+                strip = Strip(note.render(self.app.console), note.cell_len)
+                return strip.adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         bucket = self._bucket() if moves_with_time(entry) else 0
         self._painted[y] = (job_id, entry.version, bucket)

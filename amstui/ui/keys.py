@@ -21,8 +21,9 @@ APP_BINDINGS = [
     Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.sort_reverse"),
     Binding("r", "refresh", "Refresh", id="app.refresh"),
     Binding("p", "pause", "Pause", id="app.pause"),
-    Binding("c", "cancel_job", "Cancel job", id="app.cancel"),
-    Binding("y", "copy_id", "Copy id", id="app.copy"),
+    Binding("c", "cancel_job", "Cancel", id="app.cancel"),
+    # Not in the footer (it must keep `q Quit` at 80 columns); in the help and the palette.
+    Binding("y", "copy_id", "Copy id", show=False, id="app.copy"),
     Binding("0", "quick_filter('')", "Show all jobs", show=False, id="app.filter_all"),
     Binding(
         "1", "quick_filter('state:active')", "Show active jobs", show=False, id="app.filter_active"
