@@ -275,9 +275,7 @@ async def _ui_latency(quick: bool) -> list[Result]:
             await measure("cursor down", "j", "j", lambda row=row: table.cursor_row != row)
         for _ in range(5 if quick else 20):
             row = table.cursor_row
-            await measure(
-                "page down", "pagedown", None, lambda row=row: table.cursor_row != row
-            )
+            await measure("page down", "pagedown", None, lambda row=row: table.cursor_row != row)
         # The first open builds the detail screen (once a session): timed apart.
         first_open = time.perf_counter()
         app.open_detail(table.cursor_job_id or ids[0])
@@ -301,8 +299,9 @@ async def _ui_latency(quick: bool) -> list[Result]:
                 "sort",
                 "s",
                 "s",
-                lambda key=key, reverse=reverse: (table.sort_key, table.sort_reverse)
-                != (key, reverse),
+                lambda key=key, reverse=reverse: (
+                    (table.sort_key, table.sort_reverse) != (key, reverse)
+                ),
             )
         await pilot.press("slash")
         field = app.query_one("#filter", FilterBar)

@@ -148,9 +148,7 @@ async def test_filter_and_sort() -> None:
         await pilot.pause()
         assert app.table.sort_key == "name"
         names = [
-            app.store.entries[
-                app.table.job_id_at(r)
-            ].job.name.lower()
+            app.store.entries[app.table.job_id_at(r)].job.name.lower()
             for r in range(app.table.row_count)
         ]
         assert names == sorted(names)
@@ -335,10 +333,7 @@ async def test_narrow_terminal_keeps_newest_first_and_sorting() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await cycle(rig, pilot)
         assert "created" not in app.table.column_keys  # not enough room for it at 80 columns
-        order = [
-            app.table.job_id_at(r)
-            for r in range(app.table.row_count)
-        ]
+        order = [app.table.job_id_at(r) for r in range(app.table.row_count)]
         created = [app.store.entries[i].job.created for i in order]  # type: ignore[index]
         assert created == sorted(created, reverse=True)  # type: ignore[type-var]
         await pilot.resize_terminal(140, 40)
@@ -354,10 +349,7 @@ async def test_typing_narrows_and_widens_the_filter_keeping_order() -> None:
         await cycle(rig, pilot)
 
         def shown() -> list[str]:
-            return [
-                app.table.job_id_at(r)
-                for r in range(app.table.row_count)
-            ]  # type: ignore[misc]
+            return [app.table.job_id_at(r) for r in range(app.table.row_count)]  # type: ignore[misc]
 
         def expected(text: str) -> list[str]:
             ids = [
@@ -409,7 +401,6 @@ async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
 
 
 async def test_keys_remapped_from_config() -> None:
-    from dataclasses import replace
 
     app = frozen_rig(jobs=20, keymap=(("app.help", "f1"),)).app
     async with app.run_test(size=(120, 40)) as pilot:

@@ -21,7 +21,7 @@ from amstui.ui.demo_rig import frozen_rig
 from amstui.ui.detail_screen import DetailScreen
 
 HOSTILE = st.text(
-    alphabet=st.sampled_from(list("[]/=@#bi red link:\\ ") + ["\x1b", "\x07", "\u202e", "\x9b"]),
+    alphabet=st.sampled_from([*"[]/=@#bi red link:\\ ", "\x1b", "\x07", "\u202e", "\x9b"]),
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() != "")

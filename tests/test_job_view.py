@@ -104,7 +104,7 @@ def test_filter_is_a_mask_kept_up_to_date() -> None:
 
 
 def test_row_of_a_job_by_binary_search() -> None:
-    store, view = loaded(1000)
+    _, view = loaded(1000)
     for reverse in (True, False):
         view.set_sort("created", reverse)
         order = rows(view)

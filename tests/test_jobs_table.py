@@ -86,9 +86,10 @@ def _textual_defines(name: str) -> bool:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
                     names.add(node.attr)
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    if node.name.startswith("_"):
-                        names.add(node.name)
+                elif isinstance(
+                    node, (ast.FunctionDef, ast.AsyncFunctionDef)
+                ) and node.name.startswith("_"):
+                    names.add(node.name)
         _TEXTUAL_PRIVATE = names
     return name in _TEXTUAL_PRIVATE
 

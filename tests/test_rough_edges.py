@@ -104,7 +104,9 @@ async def test_filter_bang_alone_is_explained_and_double_bang_is_the_term() -> N
         assert rig.app.table.row_count == len(rig.app.store)
         rig.app.apply_filter("!!encoding")
         await pilot.pause()
-        names = [rig.app.store.entries[i].job.name.lower() for i in rig.app.view.ids_between(0, 999)]
+        names = [
+            rig.app.store.entries[i].job.name.lower() for i in rig.app.view.ids_between(0, 999)
+        ]
         assert names and all("encoding" in n for n in names)
 
 
@@ -118,9 +120,7 @@ async def test_tasks_column_final_for_jobs_that_end_while_watched() -> None:
         done: list[str] = []
         for _ in range(40):
             await rig.cycle(pilot, advance=15)
-            done = [
-                i for i in running if app.store.entries[i].job.state == JobState.FINISHED
-            ]
+            done = [i for i in running if app.store.entries[i].job.state == JobState.FINISHED]
             if done:
                 break
         assert done

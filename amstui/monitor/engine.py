@@ -286,14 +286,14 @@ class RefreshEngine:
                 report.requests += len(fetched_job.exchanges)
                 final = fetched_job.value
                 entry = self.store.get(job_id)
-                if kind == "final" and final.tasks is None and entry is not None:
-                    if entry.job.tasks is not None:
-                        # The record carries no tasks (v2): the counts last seen are those
-                        # of a running job. The final tasks come with the final record.
-                        fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
-                        report.requests += len(fetched_tasks.exchanges)
-                        final = final.with_tasks(fetched_tasks.value)
-                        self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
+                known_tasks = entry is not None and entry.job.tasks is not None
+                if kind == "final" and final.tasks is None and known_tasks:
+                    # The record carries no tasks (v2): the counts last seen are those of a
+                    # running job. The final tasks come with the final record.
+                    fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
+                    report.requests += len(fetched_tasks.exchanges)
+                    final = final.with_tasks(fetched_tasks.value)
+                    self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
                 self.store.upsert(final, record=True)
                 self._keep_exchanges(job_id, record=fetched_job.exchanges)
         except NotFoundError:

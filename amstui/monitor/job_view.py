@@ -73,18 +73,18 @@ class JobView:
     """Sorted and filtered order of a store's jobs (see the module docstring)."""
 
     __slots__ = (
-        "store",
-        "sort_key",
-        "reverse",
-        "predicate",
-        "filter_text",
-        "version",
-        "order_version",
-        "_keys",
-        "_shown",
         "_key_of",
-        "_transitions",
+        "_keys",
         "_listeners",
+        "_shown",
+        "_transitions",
+        "filter_text",
+        "order_version",
+        "predicate",
+        "reverse",
+        "sort_key",
+        "store",
+        "version",
     )
 
     def __init__(self, store: JobStore, sort_key: str = "created", reverse: bool = True) -> None:

@@ -159,7 +159,10 @@ class AmstuiApp(App[int]):
         loop = asyncio.get_running_loop()
         for sig, code in EXIT_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, lambda code=code: self.exit(return_code=code))
+                loop.add_signal_handler(sig, self._exit_on_signal, code)
+
+    def _exit_on_signal(self, code: int) -> None:
+        self.exit(return_code=code)
 
     async def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -249,7 +252,10 @@ class AmstuiApp(App[int]):
         name = inert(job.name[:60])
         if transition.gone:
             self.notify(
-                f"{name} is gone from the server", title="Job gone", severity="warning", markup=False
+                f"{name} is gone from the server",
+                title="Job gone",
+                severity="warning",
+                markup=False,
             )
         elif job.state == JobState.FINISHED:
             self.notify(name, title="✔ Job finished", markup=False)
@@ -377,7 +383,9 @@ class AmstuiApp(App[int]):
             assert isinstance(binding, Binding)
             if binding.id and binding.id in keymap:
                 for key in keymap[binding.id].split(","):
-                    out.append(Binding(key.strip(), binding.action, binding.description, id=binding.id))
+                    out.append(
+                        Binding(key.strip(), binding.action, binding.description, id=binding.id)
+                    )
             else:
                 out.append(binding)
         return out
@@ -484,11 +492,15 @@ class AmstuiApp(App[int]):
         try:
             await self.engine.cancel(job_id)
         except AmsError as exc:
-            self.notify(inert(str(exc)[:300]), title="Cancel failed", severity="error", markup=False)
+            self.notify(
+                inert(str(exc)[:300]), title="Cancel failed", severity="error", markup=False
+            )
             return
         finally:
             self._cancels_in_flight -= 1
-        self.notify(f"Cancel requested for {inert(short_id(job_id))}", title="Canceling", markup=False)
+        self.notify(
+            f"Cancel requested for {inert(short_id(job_id))}", title="Canceling", markup=False
+        )
 
     def action_interrupt(self) -> None:
         """ctrl+c quits; while a cancel request is in flight it asks first."""

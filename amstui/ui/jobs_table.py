@@ -352,7 +352,9 @@ class JobsTable(ScrollView, can_focus=True):
     def _refresh_changed_lines(self) -> None:
         entries = self.store.entries
         bucket = self._bucket()
-        for y, job_id in enumerate(self.view.ids_between(self._top, self._top + self._rows_on_screen), 1):
+        for y, job_id in enumerate(
+            self.view.ids_between(self._top, self._top + self._rows_on_screen), 1
+        ):
             entry = entries.get(job_id)
             if entry is None:
                 continue
