@@ -233,6 +233,7 @@ class JobsTable(ScrollView, can_focus=True):
         self._cursor_id: str | None = None
         self._layout = layout_for(120)
         self._terminal_width = 120
+        self._layout_room = 0
         self._order_seen = -1
         #: Row strips: job id -> (key, strip), most recently drawn last.
         self._strips: OrderedDict[str, tuple[tuple[object, ...], Strip]] = OrderedDict()
@@ -308,8 +309,11 @@ class JobsTable(ScrollView, can_focus=True):
     def setup_columns(self, width: int) -> None:
         """Columns for a terminal `width` (tiers), fitted to the room the table has."""
         self._terminal_width = width
-        room = self._width or width
-        layout = layout_for(width, room)
+        self._fit(self._width or width)
+
+    def _fit(self, room: int) -> None:
+        self._layout_room = room
+        layout = layout_for(self._terminal_width, room)
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
@@ -378,6 +382,9 @@ class JobsTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self._width
+        if y == 0 and width != self._layout_room:
+            # The room changed without a resize (a scrollbar came or went): fit the columns.
+            self._fit(width)
         base = self.rich_style
         if y == 0:
             return self._header_strip().adjust_cell_length(width, base).apply_style(base)
