@@ -460,6 +460,124 @@ async def _bandwidth(quick: bool) -> list[Result]:
     ]
 
 
+# --------------------------------------------------------------------------- 4b. pty keys
+
+_JOB_ID = re.compile(rb"nb:jid:UUID:[0-9a-f-]{36}")
+_LOADED = re.compile(rb"(\d+) of (\d+) jobs")
+
+
+class _Pty:
+    """amstui in a pseudo-terminal: write keys, read what it draws."""
+
+    def __init__(self, cmd: list[str], size: tuple[int, int] = (40, 120)) -> None:
+        self.started = time.perf_counter()
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            env = {**os.environ, "TERM": "xterm-256color"}
+            env.update({"COLUMNS": str(size[1]), "LINES": str(size[0])})
+            os.execvpe(cmd[0], cmd, env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+        self.tail = b""
+
+    def read_until(self, test, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.01)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return False
+            self.tail = (self.tail + data)[-8192:]
+            if test(self.tail):
+                return True
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.fd, b"q")
+            time.sleep(0.3)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, 9)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def _pty_session(size: int, presses: int) -> tuple[list[float], float, float]:
+    """Key latencies (s) for `j` at `size` jobs; time to the first page and to all loaded."""
+    args = ("--jobs", str(size), "--active", "40", "--speed", "1", "--seed", "4")
+    with emulator(*args) as emu:
+        cmd = [sys.executable, "-m", "amstui", "--endpoint", emu.url, "--credential", "none"]
+        cmd += ["--interval", "2", "--no-mouse"]
+        session = _Pty(cmd)
+        try:
+
+            def loaded(count: int):  # type: ignore[no-untyped-def]
+                def test(tail: bytes) -> bool:
+                    found = _LOADED.findall(tail)
+                    return bool(found) and int(found[-1][1]) >= count
+
+                return test
+
+            session.read_until(loaded(1), 120)
+            first = time.perf_counter() - session.started
+            session.read_until(loaded(size), 300)
+            everything = time.perf_counter() - session.started
+            time.sleep(1.0)
+            rng = random.Random(9)
+            latencies: list[float] = []
+            for _ in range(presses):
+                session.read_until(lambda tail: False, rng.uniform(0.05, 0.2))
+                ids = _JOB_ID.findall(session.tail)
+                before = ids[-1] if ids else b""
+                session.tail = b""
+                t0 = time.perf_counter()
+                os.write(session.fd, b"j")
+
+                def moved(tail: bytes, before: bytes = before) -> bool:
+                    found = _JOB_ID.findall(tail)
+                    return bool(found) and found[-1] != before
+
+                if session.read_until(moved, 5):
+                    latencies.append(time.perf_counter() - t0)
+        finally:
+            session.close()
+    return latencies, first, everything
+
+
+def _pty_keys(quick: bool) -> list[Result]:
+    small, big = (200, 2000) if quick else (1000, 100_000)
+    presses = 10 if quick else 60
+    small_lat, _, _ = _pty_session(small, presses)
+    big_lat, first, everything = _pty_session(big, presses)
+    p_small, p_big = p95(small_lat) * 1000, p95(big_lat) * 1000
+    return [
+        Result(
+            f"Key to screen through a pty, p95 ({big:,} jobs, cursor down)",
+            p_big,
+            "ms",
+            target=f"≤ 50 ms and ≤ 1.3× {small:,} jobs",
+            met=p_big <= 50 and p_big <= 1.3 * p_small,
+            baseline=f"{small:,} jobs: {p_small:.0f} ms",
+            ratio=p_big / max(p_small, 0.001),
+            samples=[v * 1000 for v in big_lat],
+            note=f"write `j` to the pty, read until the status line shows the next job; "
+            f"{len(big_lat)} of {presses} presses seen",
+        ),
+        Result(
+            f"Load {big:,} jobs from a served emulator: first page on screen",
+            first,
+            "s",
+            target="≤ 1 s",
+            met=first <= 1.0,
+            baseline=f"all loaded {everything:.1f} s (target ≤ 8 s)",
+            ratio=everything / max(first, 0.001),
+            note="from process start, through a pty at 120×40",
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------- 5. startup
 
 
@@ -654,6 +772,7 @@ BENCHMARKS = {
     "freshness": _freshness,
     "ui": _ui_latency,
     "bandwidth": _bandwidth,
+    "pty-keys": _pty_keys,
     "startup": _startup,
     "memory": _memory,
     "headless": _headless,
