@@ -129,3 +129,14 @@ async def test_tasks_column_final_for_jobs_that_end_while_watched() -> None:
             assert job.tasks is not None
             total = len(job.tasks)
             assert app.table.cell_text(job_id, "tasks") == f"{total}/{total}"
+
+
+def test_screenshots_render_with_fallback_fonts() -> None:
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "screenshots"
+    for name in ("table", "detail", "help", "cancel"):
+        svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
+        assert "DejaVu Sans Mono" in svg and "monospace" in svg
+        runs = svg.count(" textLength=")
+        assert runs and svg.count('lengthAdjust="spacingAndGlyphs"') == runs
