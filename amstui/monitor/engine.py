@@ -26,7 +26,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,8 @@ Runner = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], Awaitable[None
 #: Jobs created this long before the newest one seen are still asked for (clock skew between
 #: the service's writers, and jobs committed out of order).
 DISCOVERY_OVERLAP = timedelta(seconds=60)
+#: Jobs listed (newest first) and shown before the rest of a first load.
+FIRST_PAGE = 200
 
 
 async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -185,8 +187,12 @@ class RefreshEngine:
             report.skipped = f"backing off {wait:.0f}s"
             return report
         before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
+        first_page = 0
+        if not self._loaded and not self.scope.ids and self.scope.limit is None:
+            first_page = await self._first_page()
         try:
             listed = await self._discover(report)
+            report.discovery_requests += first_page
         except AmsError as exc:
             self._fail(exc, report)
             self.store.mark_all_stale()
@@ -229,6 +235,20 @@ class RefreshEngine:
         self._settle(report)
         self.store.flush()  # the cycle's endings are published together, here
         return report
+
+    async def _first_page(self) -> int:
+        """On a first load, the newest jobs first, published at once: a big account's table
+        is on screen (and usable) while the rest of it is listed. Returns the requests made."""
+        try:
+            fetched = await self._call(
+                lambda: self.backend.list_jobs(replace(self.scope, limit=FIRST_PAGE))
+            )
+        except AmsError:
+            return 1  # the full listing that follows reports the failure
+        for job in fetched.value:
+            self.store.upsert(job, watch=False)
+        self.store.flush()
+        return len(fetched.exchanges)
 
     def _priority(self, job_id: str) -> int:
         if job_id == self.selected:
