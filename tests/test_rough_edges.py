@@ -140,3 +140,14 @@ def test_screenshots_render_with_fallback_fonts() -> None:
         assert "DejaVu Sans Mono" in svg and "monospace" in svg
         runs = svg.count(" textLength=")
         assert runs and svg.count('lengthAdjust="spacingAndGlyphs"') == runs
+
+
+def test_status_line_never_ends_in_a_dangling_separator() -> None:
+    from amstui.ui.status_line import SEPARATOR, status_text
+
+    parts = ["401 of 401 jobs", "22 active", "sort: created ▼", "nb:jid:UUID:" + "0" * 36]
+    for width in range(10, 120):
+        text = status_text("", parts, width).plain
+        assert not text.rstrip().endswith(SEPARATOR.strip()), (width, text)
+        assert len(text) <= max(width, len(parts[0]))
+    assert status_text("[b]x[/b]", ["[red]y"], 80).plain == f"[b]x[/b]{SEPARATOR}[red]y"

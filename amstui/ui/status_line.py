@@ -13,18 +13,24 @@ from amstui.monitor.inert_text import inert
 SEPARATOR = "  ·  "
 
 
-def status_text(message: str, parts: list[str]) -> Text:
+def status_text(message: str, parts: list[str], width: int = 0) -> Text:
+    """The status line; with a `width`, parts that do not fit whole are left out (never a
+    dangling separator), except the message, which is cut with an ellipsis."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     pieces = ([message] if message else []) + [p for p in parts if p]
     for index, piece in enumerate(pieces):
+        shown = inert(piece)
+        extra = len(SEPARATOR) if index else 0
+        if width and index and text.cell_len + extra + len(shown) > width:
+            break
         if index:
             text.append(SEPARATOR)
-        text.append(inert(piece))
+        text.append(shown)
     return text
 
 
 class StatusLine(Static):
     def show_status(self, message: str, parts: list[str], *, error: bool = False) -> None:
         # A fixed one-line bar: no layout pass (it would repaint the whole screen).
-        self.update(status_text(message, parts), layout=False)
+        self.update(status_text(message, parts, self.content_region.width), layout=False)
         self.set_class(error, "error")
