@@ -50,7 +50,7 @@ async def test_readonly_c_says_why_and_cancel_is_not_offered() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(rig.app.screen, HelpScreen)
-        assert any("read-only" in d for _, d in rig.app.screen.rows)
+        assert any("Cancel" in d and "read-only" in d for _, d in rig.app.screen.rows)
 
 
 async def test_help_shows_remapped_keys() -> None:

@@ -76,6 +76,10 @@ KEY_LABELS = {
 }
 
 
+#: Help-screen wording where the footer's short label says too little.
+LONG_DESCRIPTIONS = {"app.cancel": "Cancel the selected job (asks first)"}
+
+
 def key_label(keys: str) -> str:
     """How a key (or comma-separated keys) is written for people: `?`, `/`, `esc`."""
     return "  ".join(KEY_LABELS.get(k.strip(), k.strip()) for k in keys.split(","))
@@ -90,7 +94,7 @@ def help_rows(
     for binding in APP_BINDINGS:
         if binding.key in ("escape", "ctrl+c"):
             continue
-        description = binding.description
+        description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
         if readonly and binding.id == "app.cancel":
             description += " (disabled: read-only mode)"
         keys = bound.get(binding.id or "", binding.key)
