@@ -139,7 +139,8 @@ class AmstuiApp(App[int]):
         return self._table
 
     def on_mount(self) -> None:
-        self._catch_exit_signals()
+        if not self.is_headless:  # a real terminal to restore (tests keep their own handlers)
+            self._catch_exit_signals()
         self.table.setup_columns(self.size.width)
         self.table.focus()
         self.refresh_header()
