@@ -2,9 +2,9 @@
 
 The table owns no rows. It draws the lines on screen straight from a `JobView` (the store's
 jobs, sorted and filtered, in `amstui.monitor.job_view`): line 0 is the header, line `y` the
-row `scroll_y + y - 1`. Each row's strip is cached, keyed by the job's version, the column
-layout and (for a row whose cells move with time) the second it was drawn; a change to a job
-repaints its line only if it is on screen. The cursor stays on its job through sorts, filters,
+row `scroll_y + y - 1`. Each row's strip is cached, keyed by its cells' text and the column
+layout. A change to a job (its version moved) or a second passing (for a row whose cells move
+with time) repaints nothing off screen and, on screen, only the cells whose text changed. The cursor stays on its job through sorts, filters,
 updates and arrivals: its row is found again by binary search in the view.
 
 Column sets follow the terminal width so that 80 columns stay readable; on narrow terminals
@@ -236,9 +236,9 @@ class JobsTable(ScrollView, can_focus=True):
         self._layout_room = 0
         self._order_seen = -1
         #: Row strips: job id -> (key, strip), most recently drawn last.
-        self._strips: OrderedDict[str, tuple[tuple[object, ...], Strip]] = OrderedDict()
-        #: What each line on screen shows: line -> (job id, version, time bucket).
-        self._painted: dict[int, tuple[str, int, int]] = {}
+        self._strips: OrderedDict[str, tuple[tuple[Layout, tuple[str, ...]], Strip]] = OrderedDict()
+        #: What each line on screen shows: line -> (job id, version, time bucket, cells).
+        self._painted: dict[int, tuple[str, int, int, tuple[str, ...]]] = {}
         #: Row strips built (cache misses): tests and benchmarks read it.
         self.rows_rendered = 0
         #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
@@ -354,18 +354,30 @@ class JobsTable(ScrollView, can_focus=True):
         self._set_cursor(row, scroll=row != self.cursor_row)
 
     def _refresh_changed_lines(self) -> None:
+        """Repaint the cells on screen whose text changed, and only those: a terminal update
+        then carries a few cells, not whole lines (what a steady refresh costs over SSH)."""
         entries = self.store.entries
         bucket = self._bucket()
-        for y, job_id in enumerate(
-            self.view.ids_between(self._top, self._top + self._rows_on_screen), 1
-        ):
+        top = self._top
+        for y, job_id in enumerate(self.view.ids_between(top, top + self._rows_on_screen), 1):
             entry = entries.get(job_id)
             if entry is None:
                 continue
             painted = self._painted.get(y)
-            moves = moves_with_time(entry)
-            if painted != (job_id, entry.version, bucket if moves else 0):
+            if painted is None or painted[0] != job_id:
                 self.refresh(Region(0, y, self._width, 1))
+                continue
+            moves = bucket if moves_with_time(entry) else 0
+            if painted[1] == entry.version and painted[2] == moves:
+                continue  # nothing new for this row
+            values = self._row_values(entry)
+            x = 0
+            for width, old, new in zip(self._layout.widths, painted[3], values, strict=False):
+                cell = width + 2 * PADDING
+                if old != new:
+                    self.refresh(Region(x, y, cell, 1))
+                x += cell
+            self._painted[y] = (job_id, entry.version, moves, values)
 
     def tick(self) -> None:
         """Time moves: running durations, ETAs and stale ages of the visible rows."""
@@ -400,25 +412,30 @@ class JobsTable(ScrollView, can_focus=True):
                 return strip.adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         bucket = self._bucket() if moves_with_time(entry) else 0
-        self._painted[y] = (job_id, entry.version, bucket)
-        strip = self._row_strip(job_id, entry, bucket).adjust_cell_length(width)
+        values = self._row_values(entry)
+        self._painted[y] = (job_id, entry.version, bucket, values)
+        strip = self._row_strip(job_id, values).adjust_cell_length(width)
         strip = strip.apply_style(base)
         if row == self.cursor_row:
             cursor = self.get_component_rich_style("jobs-table--cursor")
             strip = Strip(Segment.apply_style(strip, None, cursor), strip.cell_length)
         return strip
 
-    def _row_strip(self, job_id: str, entry: JobEntry, bucket: int) -> Strip:
-        key = (entry.version, self._layout, bucket)
+    def _row_values(self, entry: JobEntry) -> tuple[str, ...]:
+        bar, name = self._cell_widths()
+        return tuple(row_cells(entry, self.store.now(), self._layout.keys, bar, name).values())
+
+    def _row_strip(self, job_id: str, values: tuple[str, ...]) -> Strip:
+        """The row drawn from its cells' markup; cached by the cells and the layout, so an
+        unchanged row is never drawn twice."""
+        key = (self._layout, values)
         cached = self._strips.get(job_id)
         if cached is not None and cached[0] == key:
             self._strips.move_to_end(job_id)
             return cached[1]
         self.rows_rendered += 1
-        bar, name = self._cell_widths()
-        values = row_cells(entry, self.store.now(), self._layout.keys, bar, name)
         line = Text(no_wrap=True, end="")
-        for width, value in zip(self._layout.widths, values.values(), strict=True):
+        for width, value in zip(self._layout.widths, values, strict=True):
             cell = Text.from_markup(value, end="")
             cell.truncate(width, overflow="ellipsis", pad=True)
             line.append(" " * PADDING)
