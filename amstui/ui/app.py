@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -117,6 +118,7 @@ class AmstuiApp(App[int]):
         self._table = JobsTable(self.store, self.view, id="jobs")
         self._frozen_at = 0
         self._cancels_in_flight = 0
+        self._header_shown: Text | None = None
         if options.theme:
             self.theme = options.theme
         keymap = dict(options.keymap)
@@ -203,7 +205,8 @@ class AmstuiApp(App[int]):
         self._settle_memory()
         self._notify_transitions(self.view.take_transitions())
         self._point_engine()
-        self.refresh_header()
+        # The header (state, requests per minute) follows the 1 s tick: changes arrive many
+        # times a second, and each would resend the whole bar.
         self.refresh_status()
 
     def _settle_memory(self) -> None:
@@ -288,11 +291,12 @@ class AmstuiApp(App[int]):
 
     def refresh_header(self) -> None:
         # Fixed one-line bars: no layout pass (it would repaint the whole screen each second).
+        text = header_text(self.options.account, self.options.endpoint, self.engine)
+        if text == self._header_shown:
+            return  # changes arrive many times a second: repaint only what differs
+        self._header_shown = text
         with contextlib.suppress(NoMatches):  # the app may be closing
-            self.query_one(HeaderBar).update(
-                header_text(self.options.account, self.options.endpoint, self.engine),
-                layout=False,
-            )
+            self.query_one(HeaderBar).update(text, layout=False)
 
     def refresh_status(self) -> None:
         store = self.store

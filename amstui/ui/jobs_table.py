@@ -4,11 +4,12 @@ The table owns no rows. It draws the lines on screen straight from a `JobView` (
 jobs, sorted and filtered, in `amstui.monitor.job_view`): line 0 is the header, line `y` the
 row `scroll_y + y - 1`. Each row's strip is cached, keyed by its cells' text and the column
 layout. A change to a job (its version moved) or a second passing (for a row whose cells move
-with time) repaints nothing off screen and, on screen, only the cells whose text changed. The cursor stays on its job through sorts, filters,
-updates and arrivals: its row is found again by binary search in the view.
+with time) repaints nothing off screen and, on screen, only the cells whose text changed. The
+cursor stays on its job through sorts, filters, updates and arrivals: its row is found again by
+binary search in the view.
 
-Column sets follow the terminal width so that 80 columns stay readable; on narrow terminals
-the ETA and Duration columns give way before the Name gets too short (the Id always stays).
+Column sets follow the terminal width so that 80 columns stay readable; on narrow terminals the
+ETA and Duration columns give way before the Name gets too short (the Id always stays).
 """
 
 from __future__ import annotations

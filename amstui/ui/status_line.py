@@ -30,7 +30,15 @@ def status_text(message: str, parts: list[str], width: int = 0) -> Text:
 
 
 class StatusLine(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[Text, bool] | None = None
+
     def show_status(self, message: str, parts: list[str], *, error: bool = False) -> None:
+        text = status_text(message, parts, self.content_region.width)
+        if (text, error) == self._shown:
+            return  # asked many times a second: repaint only when it reads differently
+        self._shown = (text, error)
         # A fixed one-line bar: no layout pass (it would repaint the whole screen).
-        self.update(status_text(message, parts, self.content_region.width), layout=False)
+        self.update(text, layout=False)
         self.set_class(error, "error")
