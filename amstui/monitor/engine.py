@@ -30,7 +30,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,8 @@ DISCOVERY_OVERLAP = timedelta(seconds=60)
 #: Bounds of a backoff, whatever a server's Retry-After says.
 MIN_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
+#: Jobs listed (newest first) and shown before the rest of a first load.
+FIRST_PAGE = 200
 
 
 async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -143,10 +145,6 @@ class RefreshEngine:
         self._loaded = False
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
-        #: True while a cycle runs; `on_cycle_end` is called when it is over (the TUI draws
-        #: a cycle's changes in one go then).
-        self.in_cycle = False
-        self.on_cycle_end: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ accounting
 
@@ -196,16 +194,16 @@ class RefreshEngine:
             report.skipped = f"backing off {wait:.0f}s"
             return report
         before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
-        self.in_cycle = True
+        first_page = 0
+        if not self._loaded and not self.scope.ids and self.scope.limit is None:
+            first_page = await self._first_page()
         try:
             listed = await self._discover(report)
+            report.discovery_requests += first_page
         except Exception as exc:  # any failure, typed or not, is a failed cycle
             self._fail(exc, report)
             self.store.mark_all_stale()
             self.store.flush()
-            self.in_cycle = False
-            if self.on_cycle_end is not None:
-                self.on_cycle_end()
             return report
         self.status.cycles += 1
         seen = {job.id for job in listed}
@@ -242,11 +240,22 @@ class RefreshEngine:
         await asyncio.gather(*(self._run(job_id, kind, report) for _, job_id, kind in plan))
         report.requests += report.discovery_requests
         self._settle(report)
-        self.store.flush()
-        self.in_cycle = False
-        if self.on_cycle_end is not None:
-            self.on_cycle_end()
+        self.store.flush()  # the cycle's endings are published together, here
         return report
+
+    async def _first_page(self) -> int:
+        """On a first load, the newest jobs first, published at once: a big account's table
+        is on screen (and usable) while the rest of it is listed. Returns the requests made."""
+        try:
+            fetched = await self._call(
+                lambda: self.backend.list_jobs(replace(self.scope, limit=FIRST_PAGE))
+            )
+        except AmsError:
+            return 1  # the full listing that follows reports the failure
+        for job in fetched.value:
+            self.store.upsert(job, watch=False)
+        self.store.flush()
+        return len(fetched.exchanges)
 
     def _priority(self, job_id: str) -> int:
         if job_id == self.selected:
@@ -302,7 +311,17 @@ class RefreshEngine:
             else:
                 fetched_job = await self._call(lambda: self.backend.get_job(job_id))
                 report.requests += len(fetched_job.exchanges)
-                self.store.upsert(fetched_job.value, record=True)
+                final = fetched_job.value
+                entry = self.store.get(job_id)
+                known_tasks = entry is not None and entry.job.tasks is not None
+                if kind == "final" and final.tasks is None and known_tasks:
+                    # The record carries no tasks (v2): the counts last seen are those of a
+                    # running job. The final tasks come with the final record.
+                    fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
+                    report.requests += len(fetched_tasks.exchanges)
+                    final = final.with_tasks(fetched_tasks.value)
+                    self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
+                self.store.upsert(final, record=True)
                 self._keep_exchanges(job_id, record=fetched_job.exchanges)
         except NotFoundError:
             report.requests += 1
