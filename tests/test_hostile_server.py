@@ -353,8 +353,12 @@ class Switch:
 
 
 def good(seen: Seen) -> Reply:
+    """A well-behaved AMS v2 account of two processing jobs."""
     if "/Tasks" in seen.target:
         return Reply.json(json.dumps({"value": [task_entity()]}))
+    for n in (1, 2):
+        if f"Jobs('nb%3Ajid%3AUUID%3A{uuid.UUID(int=n)}')" in seen.target:
+            return Reply.json(json.dumps(job_entity(n)))
     return page(job_entity(1), job_entity(2))
 
 
