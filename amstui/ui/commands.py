@@ -61,7 +61,9 @@ class JobCommands(Provider):
                     score,
                     matcher.highlight(text),
                     partial(self._app.jump_to, job_id),
-                    help=escape(inert(f"{entry.job.state.label} · {job_id}")),
+                    help=escape(inert(f"{entry.job.state.label} · {job_id}") + " ")[
+                        :-1
+                    ],  # see cells.plain_markup
                 )
                 hits += 1
                 if hits >= MAX_JOB_HITS:
