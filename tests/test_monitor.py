@@ -201,3 +201,27 @@ async def test_first_load_publishes_the_newest_page_before_the_rest() -> None:
         (v for v in emulator.sim.views(emulator.now())), key=lambda v: v.created, reverse=True
     )
     assert {v.id for v in newest[:FIRST_PAGE]} <= set(list(store.entries)[:FIRST_PAGE])
+
+
+def test_a_running_duration_never_goes_past_the_final_one() -> None:
+    """Issue 10: a job that ends between two refreshes must not show a longer running time
+    than its final one (the demo showed `89% 1m15s` then `Finished 59s`)."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from amstui.ams.model import Job
+
+    clock = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    store = JobStore(now=lambda: clock[0])
+    start = clock[0] - timedelta(seconds=50)
+    running = Job(id="j", name="n", state=JobState.PROCESSING, created=start, start_time=start)
+    store.upsert(running)
+    entry = store.entries["j"]
+    assert entry.elapsed(clock[0]) == timedelta(seconds=50)
+    # The job ends 5 s later; the next refresh comes 30 s after that.
+    clock[0] += timedelta(seconds=35)
+    shown_before = entry.elapsed(clock[0])
+    assert shown_before == timedelta(seconds=50)  # as last seen, not counted past it
+    store.upsert(replace(running, state=JobState.FINISHED, end_time=start + timedelta(seconds=55)))
+    final = store.entries["j"].elapsed(clock[0])
+    assert final == timedelta(seconds=55) and final >= shown_before

@@ -57,7 +57,7 @@ def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
     if key == "progress":
         return job.progress if job.progress is not None else -1.0
     if key == "duration":
-        elapsed = job.elapsed(now)
+        elapsed = entry.elapsed(now)
         return elapsed.total_seconds() if elapsed is not None else -1.0
     if key == "priority":
         return job.priority

@@ -36,6 +36,17 @@ class JobEntry:
     )
     #: Moves whenever anything shown of the job changes (row caches are keyed by it).
     version: int = 0
+    #: When the latest record of the job arrived (service time).
+    observed_at: datetime | None = None
+
+    def elapsed(self, now: datetime) -> timedelta | None:
+        """The job's running time as last seen: a running job's time is counted up to its
+        latest record, not past it, so that it never exceeds the final time the service
+        reports when the job ends between two refreshes (a duration never goes backwards)."""
+        job = self.job
+        if job.end_time is None and self.observed_at is not None:
+            now = min(now, self.observed_at)
+        return job.elapsed(now)
 
     def eta(self, now: datetime) -> timedelta | None:
         """Remaining time from the observed progress rate; None until it can be estimated."""
@@ -119,7 +130,7 @@ class JobStore:
         ):
             self.newest_created = job.created
         if entry is None:
-            entry = JobEntry(job=job, record_fetched=record)
+            entry = JobEntry(job=job, record_fetched=record, observed_at=now)
             self.entries[job.id] = entry
             self._track(entry)
             self._sample(entry, now)
@@ -129,6 +140,7 @@ class JobStore:
         merged = previous.merged(job)
         changed = merged != previous or entry.stale_since is not None or entry.gone
         entry.job = merged
+        entry.observed_at = now
         entry.stale_since = None
         entry.gone = False
         entry.record_fetched = entry.record_fetched or record

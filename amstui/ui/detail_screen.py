@@ -44,7 +44,7 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
         ("LastModified", cells.timestamp(job.last_modified)),
         ("RunningDuration", running),
         ("Queue wait", cells.duration(job.queue_wait) or "—"),
-        ("Elapsed", cells.duration(job.elapsed(now)) or "—"),
+        ("Elapsed", cells.duration(entry.elapsed(now)) or "—"),
         ("ETA", cells.duration(entry.eta(now)) or "—"),
     ]
     stale = entry.stale_for(now)

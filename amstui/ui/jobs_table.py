@@ -118,7 +118,7 @@ def row_cells(
             values[key] = (
                 cells.stale_cell(stale)
                 if stale is not None
-                else cells.duration_cell(job.elapsed(now), running)
+                else cells.duration_cell(entry.elapsed(now), running)
             )
         elif key == "eta":
             values[key] = cells.duration(entry.eta(now))
