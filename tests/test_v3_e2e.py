@@ -211,7 +211,7 @@ async def test_a_configured_account_connects_with_its_kind(
     shape: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from amstui import config
-    from amstui.connect import connect_account
+    from amstui.bootstrap.connect import connect_account
 
     token = jwt("cfg")
     for server in serve(make(shape, token=token)):

@@ -10,6 +10,7 @@ reports fewer than 10% of its reads left, the interval stretches and the status 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from datetime import datetime
@@ -178,7 +179,7 @@ async def test_arm_cost_over_10_cycles_is_the_minimum_plus_the_selected_job(
         previous = now
     # Idle transforms were listed, but never two cycles running (every third cycle).
     for t, cycles in idle_listings.items():
-        assert all(b - a >= IDLE_EVERY for a, b in zip(cycles, cycles[1:], strict=False)), (
+        assert all(b - a >= IDLE_EVERY for a, b in itertools.pairwise(cycles)), (
             t,
             cycles,
         )
@@ -208,7 +209,9 @@ async def test_mkio_lists_the_account_once_a_cycle(mkio_server: RunningServer) -
         requests, _ = stats(mkio_server)
         now = truth(emulator)
         matched = {
-            i for i, (_, active, created) in now.items() if active or created > newest - DISCOVERY_OVERLAP
+            i
+            for i, (_, active, created) in now.items()
+            if active or created > newest - DISCOVERY_OVERLAP
         }
         ended = {
             i for i, (_, active, _) in previous.items() if active and i in now and not now[i][1]

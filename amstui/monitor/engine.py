@@ -305,7 +305,9 @@ class RefreshEngine:
         newest = self.store.newest_created
         initial = not self._loaded or newest is None
         active = {
-            e.job.transform for e in self.store.entries.values() if not e.gone and not e.job.is_final
+            e.job.transform
+            for e in self.store.entries.values()
+            if not e.gone and not e.job.is_final
         }
         due = schedule.due(active, everything=initial)
         moment = self.now()
