@@ -36,7 +36,7 @@ PAGE = 6
 INTERVAL = 5.0
 
 
-def served(api: str) -> Iterator[RunningServer]:
+def served(api: str, arrival_rate: float = 2.0) -> Iterator[RunningServer]:
     emulator = Emulator(
         EmulatorConfig(
             sim=SimConfig(
@@ -45,7 +45,7 @@ def served(api: str) -> Iterator[RunningServer]:
                 active=7,
                 concurrency=3,
                 error_rate=0.2,
-                arrival_rate=2.0,
+                arrival_rate=arrival_rate,
                 task_seconds=40.0,
                 cancel_seconds=10.0,
             ),
@@ -247,3 +247,43 @@ async def test_few_reads_left_stretch_the_interval_and_say_so(arm_server: Runnin
     emulator.advance(INTERVAL)
     await engine.cycle()
     assert engine.current_interval() == INTERVAL and engine.status.reason == ""
+
+
+@pytest.fixture
+def quiet_arm_server() -> Iterator[RunningServer]:
+    yield from served("v3", arrival_rate=0.0)
+
+
+async def test_a_new_job_in_an_idle_transform_shows_within_three_cycles(
+    quiet_arm_server: RunningServer,
+) -> None:
+    """Even with a long interval, when busier transforms keep moving the newest job seen past
+    the discovery overlap: an idle transform's window reaches back to its last listing."""
+    emulator = quiet_arm_server.emulator
+    engine, store = engine_for(quiet_arm_server)
+    await engine.cycle()
+    for _ in range(12):  # let everything settle so that some transforms go idle
+        emulator.advance(60)
+        await engine.cycle()
+    active = {e.job.transform for e in store.entries.values() if not e.job.is_final}
+    names = engine.schedule.transforms
+    c = engine.schedule.cycle  # the next cycle's number
+
+    def idle_due_in(k: int) -> str:
+        return next(
+            t for i, t in enumerate(names) if t not in active and (c + k + i) % IDLE_EVERY == 0
+        )
+
+    # B is listed on the next cycle, A only on the one after.
+    b, a = idle_due_in(0), idle_due_in(1)
+    newcomer = emulator.sim.create_job(emulator.now(), transform=a)
+    new_id = f"{newcomer.transform}/{newcomer.arm_name}"
+    emulator.advance(300)  # the newcomer ends before anyone looks at A
+    emulator.sim.create_job(emulator.now(), transform=b)  # B's new job: the newest seen moves on
+    await engine.cycle()
+    assert new_id not in store.entries and store.newest_created == emulator.now()
+    emulator.advance(300)
+    await engine.cycle()
+    # A's window reaches back to its last listing, not to the newest job seen minus the overlap.
+    assert new_id in store.entries, "the idle transform's new job was missed"
+    assert store.entries[new_id].job.is_final
