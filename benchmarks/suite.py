@@ -853,9 +853,11 @@ def _v3_headless(quick: bool) -> list[Result]:
                 emu.reset_stats()
                 t0 = time.perf_counter()
                 out = subprocess.run(
-                    [sys.executable, "-m", "amstui", "jobs", "-o", "json", "--api", api]
-                    + ["--endpoint", _v3_url(emu, api)]
-                    + ["--credential", "token" if api == "mkio" else "none"],
+                    [
+                        *(sys.executable, "-m", "amstui", "jobs", "-o", "json", "--api", api),
+                        *("--endpoint", _v3_url(emu, api)),
+                        *("--credential", "token" if api == "mkio" else "none"),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
