@@ -44,13 +44,15 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from amstui.ams import endpoint_rules
 from amstui.ams.credential_kinds import CREDENTIAL_KINDS
 from amstui.ams.model import API_VERSIONS
 
@@ -73,6 +75,9 @@ _API_SHAPES = {
     "mkio": "an MK.IO project URL such as https://api.mk.io/api/ams/PROJECT",
 }
 ACCEPTS = ("minimal", "verbose")
+#: A config file larger than this is refused unread (a real one is a few hundred bytes).
+MAX_CONFIG_BYTES = 256 * 1024
+KEY_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 
 
 class ConfigError(Exception):
@@ -152,31 +157,84 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in ("localhost", "::1") or host.endswith(".localhost"):
-        return True
-    return (
-        host.startswith("127.")
-        and all(p.isdigit() for p in host.split("."))
-        and host.count(".") == 3
-    )
-
-
 def check_endpoint(source: str, key: str, value: object) -> str:
+    """The endpoint normalised (the rules live in `amstui.ams.endpoint_rules`)."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(source, key, "must be a non-empty URL string")
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(source, key, f"not an http(s) URL: {url!r}")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    try:
+        return endpoint_rules.check_endpoint(value)
+    except endpoint_rules.EndpointError as exc:
+        raise ConfigError(source, key, str(exc)) from None
+
+
+def check_key_spec(source: str, key: str, value: object) -> str:
+    """A Textual key list such as "ctrl+k" or "r,f5": names only, no control characters."""
+    hint = 'must be a key name, e.g. "ctrl+k" (several: "r,f5")'
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, key, hint)
+    for part in value.split(","):
+        name = part.strip()
+        *modifiers, last = name.split("+")
+        if not name or not last or any(m.lower() not in KEY_MODIFIERS for m in modifiers):
+            raise ConfigError(source, key, f"{hint} (got {value!r})")
+        if not last.isprintable() or any(c.isspace() for c in last):
+            raise ConfigError(
+                source, key, f"{hint}; control characters are not keys (got {value!r})"
+            )
+    return value
+
+
+def check_ui(
+    resolved: Resolved,
+    *,
+    themes: Collection[str],
+    scopes: Sequence[Mapping[str, str]],
+    is_key_name: Callable[[str], bool],
+) -> None:
+    """The theme and the [keys] remaps against what the UI offers (its caller knows Textual).
+
+    `scopes` are groups of binding id -> default keys that are active together (the main
+    screen, the detail pane, ...); a remapped key that another binding of its scope also uses
+    is a clash (e.g. "app.quit" = "j" would leave no key that quits).
+    """
+    if resolved.theme not in themes:
+        source, key = resolved.theme_source
         raise ConfigError(
-            source, key, f"plain http:// is only allowed for loopback hosts (got {parts.hostname})"
+            source, key, f"no theme {resolved.theme!r} (known: {', '.join(sorted(themes))})"
         )
-    if parts.query or parts.fragment:
-        raise ConfigError(source, key, "must not contain a query string or fragment")
-    return url if url.endswith("/") else url + "/"
+    source = str(resolved.settings.path or "config")
+    # Ids in parentheses stand for fixed keys (bindings without an id): not remappable.
+    known = {b for scope in scopes for b in scope if not b.startswith("(")}
+    for binding_id, value in resolved.keys.items():
+        where = f"keys.{binding_id}"
+        if binding_id not in known:
+            raise ConfigError(
+                source, where, f"no such binding id (known: {', '.join(sorted(known))})"
+            )
+        for name in _key_list(value):
+            if not is_key_name(name.split("+")[-1]):
+                raise ConfigError(source, where, f"not a key name: {name!r}")
+    for scope in scopes:
+        effective = {b: _key_list(resolved.keys.get(b, default)) for b, default in scope.items()}
+        for binding_id in resolved.keys:
+            if binding_id not in scope:
+                continue
+            for name in effective[binding_id]:
+                other = next(
+                    (b for b, names in effective.items() if b != binding_id and name in names),
+                    None,
+                )
+                if other is not None:
+                    raise ConfigError(
+                        source,
+                        f"keys.{binding_id}",
+                        f"{name!r} is already bound to {other}: remap that one too, or pick "
+                        "another key",
+                    )
+
+
+def _key_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def check_api_endpoint(source: str, key: str, api: str, url: str) -> str:
@@ -336,8 +394,7 @@ def parse_settings(text: str, source: str) -> Settings:
     if not isinstance(keys, dict):
         raise ConfigError(source, "keys", 'must be a table of binding id = "key"')
     for binding_id, value in keys.items():
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(source, f"keys.{binding_id}", 'must be a key name, e.g. "ctrl+k"')
+        check_key_spec(source, f"keys.{binding_id}", value)
     defaults = _defaults(source, data.get("defaults", {}))
     accounts_table = data.get("accounts", {})
     if not isinstance(accounts_table, dict):
@@ -355,11 +412,36 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if env.get("AMSTUI_CONFIG"):
             raise ConfigError(str(path), "(file)", "AMSTUI_CONFIG names a file that does not exist")
         return Settings(path=None)
+    return parse_settings(read_config_file(path), str(path))
+
+
+def read_config_file(path: Path) -> str:
+    """The file's text, if it is a regular file of a sane size (never blocks on a FIFO)."""
+    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), "(file)", f"cannot read: {exc}") from None
-    return parse_settings(text, str(path))
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ConfigError(source, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(source, "(file)", "is not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                source, "(file)", f"is too large ({info.st_size} bytes; at most {MAX_CONFIG_BYTES})"
+            )
+        try:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(source, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(source, "(file)", f"is too large (at most {MAX_CONFIG_BYTES} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, "(file)", f"cannot read: not UTF-8 text ({exc.reason})") from None
 
 
 def env_overrides(env: Mapping[str, str] | None = None) -> Overrides:
@@ -412,6 +494,8 @@ class Resolved:
     requests_per_second: float
     settings: Settings
     keys: Mapping[str, str] = field(default_factory=dict)
+    #: Where the theme came from: (source, key), for error messages.
+    theme_source: tuple[str, str] = ("defaults", "defaults.theme")
 
 
 def resolve(settings: Settings, wanted: Overrides) -> Resolved:
@@ -430,6 +514,15 @@ def resolve(settings: Settings, wanted: Overrides) -> Resolved:
         account = settings.accounts[name]
     elif len(settings.accounts) == 1 and not wanted.endpoint:
         account = next(iter(settings.accounts.values()))
+    elif len(settings.accounts) > 1 and not wanted.endpoint:
+        names = ", ".join(sorted(settings.accounts))
+        raise ConfigError(
+            str(settings.path or "config"),
+            "defaults.account",
+            f"{len(settings.accounts)} accounts are configured ({names}) and none is the "
+            "default: pick one with --account NAME (or AMSTUI_ACCOUNT=NAME), or set "
+            'account = "NAME" under [defaults]',
+        )
     if wanted.endpoint:
         endpoint = check_endpoint(source, "endpoint", wanted.endpoint)
         account = replace(account, endpoint=endpoint) if account else Account("adhoc", endpoint)
@@ -462,6 +555,11 @@ def resolve(settings: Settings, wanted: Overrides) -> Resolved:
         interval=wanted.interval if wanted.interval is not None else d.interval,
         readonly=wanted.readonly if wanted.readonly is not None else d.readonly,
         theme=wanted.theme or d.theme,
+        theme_source=(
+            (source, "theme (AMSTUI_THEME)")
+            if wanted.theme
+            else (str(settings.path or "defaults"), "defaults.theme")
+        ),
         max_in_flight=d.max_in_flight,
         requests_per_second=d.requests_per_second,
         settings=settings,

@@ -6,21 +6,35 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from amstui.ui.demo import frozen_demo
-from amstui.ui.screenshot_views import VIEWS
+from amstui.ui.demo_rig import VIEWS, frozen_rig
 
 HERE = Path(__file__).resolve().parent
+#: Where the web font does not load, common monospace fonts take over.
+FALLBACK = (
+    'font-family: Fira Code, "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace;'
+)
+
+
+def portable(svg: str) -> str:
+    """The SVG rendered right without its web font: a fallback list of common monospace
+    fonts, and every text run held to its cells (`lengthAdjust`), so that a fallback font
+    with other glyph widths cannot push the bars past their columns."""
+    svg = svg.replace("font-family: Fira Code, monospace;", FALLBACK)
+    return svg.replace(' textLength="', ' lengthAdjust="spacingAndGlyphs" textLength="')
+
+
 SIZE = (120, 40)
 
 
 async def shoot(name: str) -> Path:
-    app, _ = frozen_demo()
+    rig = frozen_rig()
+    app = rig.app
     async with app.run_test(size=SIZE) as pilot:
-        await VIEWS[name](pilot)
+        await VIEWS[name](rig, pilot)
         await pilot.pause()
         svg = app.export_screenshot(title=f"amstui — {name}")
     path = HERE / f"{name}.svg"
-    path.write_text(svg, encoding="utf-8")
+    path.write_text(portable(svg), encoding="utf-8")
     return path
 
 

@@ -11,7 +11,7 @@ from textual.notifications import Notify
 from amstui.ams.model import JobState
 from amstui.ui.app import AmstuiApp
 from amstui.ui.confirm_cancel import ConfirmCancel
-from amstui.ui.demo import frozen_demo
+from amstui.ui.demo_rig import Rig, frozen_rig
 from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.help_screen import HelpScreen
 
@@ -22,17 +22,12 @@ async def settle(app: AmstuiApp, pilot: Any) -> None:
     await pilot.pause()
 
 
-async def cycle(app: AmstuiApp, pilot: Any, advance: float = 0.0) -> None:
-    if advance:
-        app.backend_emulator.advance(advance)  # type: ignore[attr-defined]
-    await app.run_cycle()
-    await settle(app, pilot)
+async def cycle(rig: Rig, pilot: Any, advance: float = 0.0) -> None:
+    await rig.cycle(pilot, advance)
 
 
-def demo(**kw: Any) -> AmstuiApp:
-    app, connection = frozen_demo(**kw)
-    app.backend_emulator = connection.emulator  # type: ignore[attr-defined]
-    return app
+def demo(**kw: Any) -> Rig:
+    return frozen_rig(**kw)
 
 
 def plain(widget: Any) -> str:
@@ -47,28 +42,30 @@ def plain(widget: Any) -> str:
 
 
 def cell(app: AmstuiApp, job_id: str, column: str) -> str:
-    return str(app.table.get_cell(job_id, column))
+    return app.table.cell_text(job_id, column)
 
 
 async def test_jobs_appear_and_progress_advances() -> None:
-    app = demo(jobs=60)
+    rig = demo(jobs=60)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.table.row_count == 0
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         assert app.table.row_count == 60
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu = rig.emulator
         processing = [v.id for v in emu.sim.views(emu.now()) if v.state == JobState.PROCESSING]
         job_id = processing[0]
         before = app.store.entries[job_id].job.progress
         assert before is not None and f"{before:3.0f}%" in cell(app, job_id, "progress")
-        await cycle(app, pilot, advance=20)
+        await cycle(rig, pilot, advance=20)
         after = app.store.entries[job_id].job.progress
         assert after is not None and after > before
         assert f"{after:3.0f}%" in cell(app, job_id, "progress")
 
 
 async def test_a_job_finishes_row_and_notification_update() -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     notes: list[str] = []
 
     def hook(message: object) -> None:
@@ -76,11 +73,11 @@ async def test_a_job_finishes_row_and_notification_update() -> None:
             notes.append(f"{message.notification.title}: {message.notification.message}")
 
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
-        await cycle(app, pilot)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        await cycle(rig, pilot)
+        emu = rig.emulator
         running = {v.id for v in emu.sim.views(emu.now()) if v.state == JobState.PROCESSING}
         for _ in range(40):
-            await cycle(app, pilot, advance=15)
+            await cycle(rig, pilot, advance=15)
             done = [i for i in running if app.store.entries[i].job.is_final]
             if done:
                 break
@@ -91,34 +88,36 @@ async def test_a_job_finishes_row_and_notification_update() -> None:
 
 
 async def test_cursor_stays_on_its_job_through_sorts_and_inserts() -> None:
-    app = demo(jobs=80)
+    rig = demo(jobs=80)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         for _ in range(7):
             await pilot.press("j")
         target = app.table.cursor_job_id
         assert target is not None and app.table.cursor_row == 7
-        await pilot.press("s")  # sort by state
+        await pilot.press("s", "s")  # columns in on-screen order: created, id, then state
         await pilot.pause()
         assert app.table.sort_key == "state" and app.table.cursor_job_id == target
         await pilot.press("S")  # reverse
         await pilot.pause()
         assert app.table.cursor_job_id == target
-        await pilot.press("s", "s")  # name, then progress
+        await pilot.press("s", "s")  # progress, then duration
         await pilot.pause()
-        assert app.table.cursor_job_id == target
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        assert app.table.sort_key == "duration" and app.table.cursor_job_id == target
+        emu = rig.emulator
         for _ in range(5):
             emu.sim.create_job(emu.now(), name="Inserted job")
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.table.row_count == len(app.store) >= 85
         assert app.table.cursor_job_id == target
 
 
 async def test_filter_and_sort() -> None:
-    app = demo(jobs=120)
+    rig = demo(jobs=120)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         await pilot.press("slash")
         await pilot.press(*"state:error")
         await pilot.press("enter")
@@ -141,26 +140,25 @@ async def test_filter_and_sort() -> None:
         await pilot.pause()
         # Newest first by default; sort by name ascending after cycling to it.
         created = [
-            app.store.entries[app.table.coordinate_to_cell_key((r, 0)).row_key.value].job.created
+            app.store.entries[app.table.job_id_at(r)].job.created
             for r in range(app.table.row_count)
         ]
         assert created == sorted(created, reverse=True)
-        await pilot.press("s", "s")
+        await pilot.press(*"s" * 6)  # on-screen order: created, id, state, progress, ...
         await pilot.pause()
         assert app.table.sort_key == "name"
         names = [
-            app.store.entries[
-                app.table.coordinate_to_cell_key((r, 0)).row_key.value
-            ].job.name.lower()
+            app.store.entries[app.table.job_id_at(r)].job.name.lower()
             for r in range(app.table.row_count)
         ]
         assert names == sorted(names)
 
 
 async def test_cancel_with_confirmation() -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
         assert app.table.jump_to(target)
         await pilot.press("c")
@@ -175,29 +173,31 @@ async def test_cancel_with_confirmation() -> None:
         await settle(app, pilot)
         assert app.store.entries[target].job.state == JobState.CANCELING
         assert "Canceling" in cell(app, target, "state")
-        await cycle(app, pilot, advance=10)
+        await cycle(rig, pilot, advance=10)
         assert app.store.entries[target].job.state == JobState.CANCELED
         assert "Canceled" in cell(app, target, "state")
 
 
 async def test_readonly_blocks_cancel() -> None:
-    app = demo(jobs=40, readonly=True)
+    rig = demo(jobs=40, readonly=True)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
         app.table.jump_to(target)
         await pilot.press("c")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmCancel)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu = rig.emulator
         assert emu.stats.by_route.get("CancelJob", 0) == 0
         assert app.store.entries[target].job.state == JobState.PROCESSING
 
 
 async def test_detail_pane_shows_raw_json_and_request_id() -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
         app.table.jump_to(target)
         await pilot.press("enter")
@@ -205,7 +205,7 @@ async def test_detail_pane_shows_raw_json_and_request_id() -> None:
         screen = app.screen
         assert isinstance(screen, DetailScreen) and screen.job_id == target
         raw = plain(screen.query_one("#detail-raw"))
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu = rig.emulator
         record = app.store.exchanges(target)[0]
         assert record.request_id and record.request_id in raw
         assert '"odata.metadata"' in raw and target in raw
@@ -216,7 +216,7 @@ async def test_detail_pane_shows_raw_json_and_request_id() -> None:
         assert "WaitingForFreeResources" in tasks
         # Live while open: progress moves on the next cycle.
         before = app.store.entries[target].job.progress
-        await cycle(app, pilot, advance=10)
+        await cycle(rig, pilot, advance=10)
         assert app.store.entries[target].job.progress != before
         await pilot.press("escape")
         await pilot.pause()
@@ -225,7 +225,8 @@ async def test_detail_pane_shows_raw_json_and_request_id() -> None:
 
 
 async def test_help_screen() -> None:
-    app = demo(jobs=10)
+    rig = demo(jobs=10)
+    app = rig.app
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -246,21 +247,22 @@ async def test_help_screen() -> None:
 async def test_faults_leave_the_app_running_rows_stale_then_recovered(
     spec: str, expected: str
 ) -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        await cycle(rig, pilot)
+        emu = rig.emulator
         rows = app.table.row_count
         active = app.store.active_ids()
         emu.faults.apply_spec(spec)
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.is_running and app.table.row_count == rows
         assert expected in app.engine.status.reason
         assert all(app.store.entries[i].stale_since is not None for i in active)
         assert "⚠" in cell(app, active[0], "duration")
         emu.faults.clear()
         app.engine.status.backoff_until = None  # the fake monotonic clock does not move
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.engine.status.state == "live"
         assert all(app.store.entries[i].stale_since is None for i in app.store.active_ids())
 
@@ -272,7 +274,7 @@ async def test_401_marks_rows_stale_then_recovers_with_a_new_token() -> None:
     from amstui.ui.app import AppOptions, make_app
     from tests.conftest import FakeCredential
 
-    _, connection = frozen_demo(jobs=40)
+    connection = frozen_rig(jobs=40).connection
     emu = connection.emulator
     assert emu is not None
     # The credential hands out the same token once more before a new one: like MSAL's cache.
@@ -285,53 +287,53 @@ async def test_401_marks_rows_stale_then_recovers_with_a_new_token() -> None:
     app = make_app(
         client, AppOptions("t", "e", autostart=False), now=emu.now, monotonic=lambda: 1.0
     )
-    app.backend_emulator = emu  # type: ignore[attr-defined]
+    rig = Rig(app, emu, connection)
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         active = app.store.active_ids()
         emu.expire_tokens()
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.is_running and app.engine.status.state == "auth"
         assert "unauthorized" in app.engine.status.reason
         assert all(app.store.entries[i].stale_since is not None for i in active)
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.engine.status.state == "live"
         assert all(app.store.entries[i].stale_since is None for i in app.store.active_ids())
 
 
 async def test_401_then_recovered() -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        await cycle(rig, pilot)
+        emu = rig.emulator
         emu.expire_tokens()
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         # The placeholder credential hands out a new token on the 401: nothing went stale.
         assert app.engine.status.state == "live"
         assert emu.stats.by_status.get(401, 0) >= 1
 
 
 async def test_purged_job_is_marked_gone() -> None:
-    app = demo(jobs=40)
+    rig = demo(jobs=40)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         target = next(i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu = rig.emulator
         emu.sim.remove(target)
-        await cycle(app, pilot, advance=5)
+        await cycle(rig, pilot, advance=5)
         assert app.table.row_count == len(app.store) >= 40  # (arrivals may add some)
         assert target in app.store.entries and "Gone" in cell(app, target, "state")
 
 
 async def test_narrow_terminal_keeps_newest_first_and_sorting() -> None:
-    app = demo(jobs=50)
+    rig = demo(jobs=50)
+    app = rig.app
     async with app.run_test(size=(80, 24)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         assert "created" not in app.table.column_keys  # not enough room for it at 80 columns
-        order = [
-            app.table.coordinate_to_cell_key((r, 0)).row_key.value
-            for r in range(app.table.row_count)
-        ]
+        order = [app.table.job_id_at(r) for r in range(app.table.row_count)]
         created = [app.store.entries[i].job.created for i in order]  # type: ignore[index]
         assert created == sorted(created, reverse=True)  # type: ignore[type-var]
         await pilot.resize_terminal(140, 40)
@@ -341,15 +343,13 @@ async def test_narrow_terminal_keeps_newest_first_and_sorting() -> None:
 
 
 async def test_typing_narrows_and_widens_the_filter_keeping_order() -> None:
-    app = demo(jobs=150)
+    rig = demo(jobs=150)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
 
         def shown() -> list[str]:
-            return [
-                app.table.coordinate_to_cell_key((r, 0)).row_key.value
-                for r in range(app.table.row_count)
-            ]  # type: ignore[misc]
+            return [app.table.job_id_at(r) for r in range(app.table.row_count)]  # type: ignore[misc]
 
         def expected(text: str) -> list[str]:
             ids = [
@@ -371,9 +371,10 @@ async def test_typing_narrows_and_widens_the_filter_keeping_order() -> None:
 
 
 async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
-    app = demo(jobs=60)
+    rig = demo(jobs=60)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         target_id, target = next(
             (i, e.job) for i, e in app.store.entries.items() if e.job.state == JobState.FINISHED
         )
@@ -390,7 +391,7 @@ async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
         await pilot.press("p")
         await pilot.pause()
         assert app.engine.status.paused and "PAUSED" in str(app.query_one("#header").content)
-        emu = app.backend_emulator  # type: ignore[attr-defined]
+        emu = rig.emulator
         emu.stats.reset()
         report = await app.engine.cycle()
         assert report.skipped == "paused" and emu.stats.total == 0
@@ -400,12 +401,8 @@ async def test_palette_jumps_to_a_job_copy_pause_and_refresh() -> None:
 
 
 async def test_keys_remapped_from_config() -> None:
-    from dataclasses import replace
 
-    app, connection = frozen_demo(jobs=20)
-    app = type(app)(
-        connection.client, replace(app.options, keymap=(("app.help", "f1"),)), now=connection.now
-    )
+    app = frozen_rig(jobs=20, keymap=(("app.help", "f1"),)).app
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
@@ -424,11 +421,12 @@ def screen_text(app: AmstuiApp) -> str:
 async def test_offscreen_updates_show_once_scrolled_into_view() -> None:
     from dataclasses import replace
 
-    app = demo(jobs=200)
+    rig = demo(jobs=200)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         table = app.table
-        bottom = table.coordinate_to_cell_key((table.row_count - 1, 0)).row_key.value
+        bottom = table.job_id_at(table.row_count - 1)
         assert bottom is not None
         await pilot.press("G")  # draw the bottom rows once (the table caches their rendering)
         await pilot.pause()
@@ -439,7 +437,7 @@ async def test_offscreen_updates_show_once_scrolled_into_view() -> None:
         entry = app.store.entries[bottom]
         app.store.upsert(replace(entry.job, name="RenamedWhileOffscreen"))
         app.store.flush()
-        app.apply_changes()
+        await pilot.pause()
         await pilot.pause()
         assert "RenamedWhileOffscreen" not in screen_text(app)  # not on screen yet
         await pilot.press("G")
@@ -451,20 +449,21 @@ async def test_offscreen_updates_show_once_scrolled_into_view() -> None:
 async def test_on_screen_updates_repaint_their_row() -> None:
     from dataclasses import replace
 
-    app = demo(jobs=60)
+    rig = demo(jobs=60)
+    app = rig.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await cycle(app, pilot)
+        await cycle(rig, pilot)
         table = app.table
-        top = table.coordinate_to_cell_key((1, 0)).row_key.value
+        top = table.job_id_at(1)
         assert top is not None and top in table.visible_job_ids()
         before = screen_text(app)
         assert entry_name(app, top) in before
         app.store.upsert(replace(app.store.entries[top].job, name="RenamedOnScreen"))
         app.store.flush()
-        app.apply_changes()
+        await pilot.pause()
         await pilot.pause()
         after = screen_text(app)
         assert "RenamedOnScreen" in after
         # The other rows still show what they showed (their cached rendering stayed valid).
-        other = table.coordinate_to_cell_key((2, 0)).row_key.value
+        other = table.job_id_at(2)
         assert entry_name(app, other) in after  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from amstui.ams.errors import (
     JobAlreadyFinishedError,
     NotFoundError,
     ProtocolError,
+    RedirectError,
     ServerError,
     ThrottledError,
     TransportError,
@@ -132,39 +133,61 @@ class TestHeaders:
 
 class TestRedirect:
     async def test_301_rebases_and_keeps_the_token_and_the_new_root(self) -> None:
-        cluster = "https://wamsbayclus001rest-hs.cloudapp.net/api/"
+        moved = "https://acct.restv2.northeurope.media.azure.net/api/"
 
         def handler(request: httpx.Request) -> httpx.Response:
-            if request.url.host == "media.windows.net":
-                return httpx.Response(301, headers={"Location": cluster})
+            if request.url.host == "acct.restv2.westeurope.media.azure.net":
+                return httpx.Response(301, headers={"Location": moved})
             return ok({"value": [job_entity(1)]})
 
-        client, rec, _ = client_for(handler, root="https://media.windows.net/API/")
+        client, rec, _ = client_for(handler)
         seen: list[str] = []
         client.on_rebase = seen.append
         await client.list_jobs_raw(top=1)
         assert [r.url.host for r in rec.requests] == [
-            "media.windows.net",
-            "wamsbayclus001rest-hs.cloudapp.net",
+            "acct.restv2.westeurope.media.azure.net",
+            "acct.restv2.northeurope.media.azure.net",
         ]
         resent = rec.requests[1]
         assert resent.headers["Authorization"] == "Bearer tok-A"
-        assert str(resent.url).startswith(cluster + "Jobs()?")
-        assert client.endpoint == cluster and seen == [cluster]
+        assert str(resent.url).startswith(moved + "Jobs()?")
+        assert client.endpoint == moved and seen == [moved]
         await client.get_job(JOB_ID)
-        assert rec.requests[2].url.host == "wamsbayclus001rest-hs.cloudapp.net"
+        assert rec.requests[2].url.host == "acct.restv2.northeurope.media.azure.net"
         assert len(rec.requests) == 3
 
     async def test_301_with_full_resource_location(self) -> None:
         def handler(request: httpx.Request) -> httpx.Response:
-            if request.url.host == "old.example":
-                new = str(request.url).replace("old.example/api", "new.example/x/api")
+            if "/x/api/" not in str(request.url):
+                new = str(request.url).replace(".net/api", ".net/x/api")
                 return httpx.Response(301, headers={"Location": new})
             return ok({"value": []})
 
-        client, _, _ = client_for(handler, root="https://old.example/api/")
+        client, _, _ = client_for(handler)
         await client.list_jobs_raw(filter="Name eq 'a'")
-        assert client.endpoint == "https://new.example/x/api/"
+        assert client.endpoint == ROOT.replace(".net/api", ".net/x/api")
+
+    @pytest.mark.parametrize(
+        "location",
+        [
+            # The legacy global host's cluster names live under cloudapp.net, where anyone
+            # can register a name: the token does not go there.
+            "https://wamsbayclus001rest-hs.cloudapp.net/api/",
+            "https://evil.invalid/api/",
+            "https://media.azure.net.evil.invalid/api/",
+            "https://acct.restv2.westeurope.media.usgovcloudapi.net/api/",
+            "https://user:pw@acct.restv2.northeurope.media.azure.net/api/",
+            "https://acct.restv2.westeurope.media.azure.net:8443/api/",
+            "javascript:alert(1)",
+            "https://[::1/api/",
+            "https://acct.restv2.westeurope.media.azure.net:99999/api/",
+        ],
+    )
+    async def test_redirects_the_token_must_not_follow_are_refused(self, location: str) -> None:
+        client, rec, _ = client_for(lambda r: httpx.Response(301, headers={"Location": location}))
+        with pytest.raises(RedirectError):
+            await client.list_jobs_raw()
+        assert len(rec.requests) == 1 and client.endpoint == ROOT
 
     async def test_redirect_to_plain_http_elsewhere_is_refused(self) -> None:
         client, rec, _ = client_for(
@@ -265,7 +288,8 @@ class TestRetries:
         )
         with pytest.raises(ThrottledError) as info:
             await client.list_jobs_raw()
-        assert info.value.retry_after == 600 and sleeps.calls == [] and len(rec.requests) == 1
+        # Clamped to 300 s (a server cannot park the monitor for longer).
+        assert info.value.retry_after == 300 and sleeps.calls == [] and len(rec.requests) == 1
 
     @pytest.mark.parametrize(
         ("status", "kind"),

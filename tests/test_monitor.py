@@ -60,7 +60,8 @@ async def test_cost_stays_within_the_minimum_over_10_cycles() -> None:
         emulator.stats.reset()
         report = await engine.cycle()
         requests = emulator.stats.total
-        bound = math.ceil(len(listed) / 1000) + processing + newly_final + 1
+        # A job that ended costs its final record and its final tasks (the Tasks column).
+        bound = math.ceil(len(listed) / 1000) + processing + 2 * newly_final + 1
         assert requests <= bound, (requests, bound, report)
         assert requests == report.requests
         assert report.listed == len(listed) and report.processing == processing
@@ -184,3 +185,19 @@ async def test_cancel_then_refresh() -> None:
     emulator.advance(5)
     await engine.cycle()
     assert store.entries[target].job.state == JobState.CANCELED
+
+
+async def test_first_load_publishes_the_newest_page_before_the_rest() -> None:
+    from amstui.monitor.engine import FIRST_PAGE
+
+    emulator = make_emulator(jobs=1500, active=20, seed=3)
+    engine, store, _ = engine_for(emulator, interval=5.0)
+    flushes: list[int] = []
+    store.subscribe(lambda ids, transitions: flushes.append(len(store)))
+    await engine.cycle()
+    assert len(store) == 1500
+    assert flushes[0] == FIRST_PAGE  # on screen while the other 1,300 are listed
+    newest = sorted(
+        (v for v in emulator.sim.views(emulator.now())), key=lambda v: v.created, reverse=True
+    )
+    assert {v.id for v in newest[:FIRST_PAGE]} <= set(list(store.entries)[:FIRST_PAGE])

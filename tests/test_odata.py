@@ -20,6 +20,31 @@ def seed_response() -> str:
     return (PAYLOADS / "seed-jobs-response.json").read_text(encoding="utf-8")
 
 
+HOSTILE_SCALARS = st.sampled_from(
+    [
+        10**400,
+        -(10**400),
+        10**30,
+        2**63,
+        "1" + "0" * 400,
+        "9" * 4300,
+        "1e400",
+        "inf",
+        "nan",
+        "/Date(" + "9" * 5000 + ")/",
+        "/Date(" + "9" * 16 + ")/",
+        "\\/Date(-" + "9" * 300 + ")\\/",
+        "0001-01-01T00:00:00+05:00",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-05:00",
+        "9999-12-31T23:59:59.9999999-00:01",
+        "2015-02-11T01:46:08." + "9" * 3000,
+        "٢٠١٥-٠٢-١١T01:46:08",
+        "²⁰¹⁵-02-11T01:46:08",
+    ]
+) | st.integers(min_value=-(10**500), max_value=10**500)
+
+
 class TestSeedPayload:
     def test_parses_the_rest_samples_response(self) -> None:
         jobs = odata.parse_jobs_body(seed_response())
@@ -123,7 +148,12 @@ class TestShapes:
     @settings(max_examples=300, deadline=None)
     @given(
         st.recursive(
-            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats()
+            | st.text(max_size=30)
+            | HOSTILE_SCALARS,
             lambda children: (
                 st.lists(children, max_size=4)
                 | st.dictionaries(
@@ -156,6 +186,50 @@ class TestShapes:
         for parse in (odata.parse_jobs_body, odata.parse_job_body, odata.parse_tasks_body):
             with contextlib.suppress(ProtocolError):
                 parse(body)
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.sampled_from(
+            [
+                "Created",
+                "StartTime",
+                "EndTime",
+                "LastModified",
+                "RunningDuration",
+                "Priority",
+                "State",
+                "Progress",
+            ]
+        ),
+        HOSTILE_SCALARS,
+    )
+    def test_hostile_values_in_every_field_raise_only_protocol_error(
+        self, key: str, value: object
+    ) -> None:
+        entity = {"Id": "nb:jid:UUID:1", "State": 2, key: value}
+        task = {**entity, "HistoricalEvents": [{"Code": "c", "TimeStamp": value}]}
+        for parse, body in (
+            (odata.parse_jobs_body, json.dumps({"value": [entity]})),
+            (odata.parse_tasks_body, json.dumps({"value": [task]})),
+            (odata.parse_job_body, json.dumps(entity)),
+        ):
+            with contextlib.suppress(ProtocolError):
+                parse(body)
+
+    @pytest.mark.parametrize(
+        "literal",
+        ["1" + "0" * 400, "7" * 4300, "-" + "9" * 5000, "1e400", "-1e400", "9" * 4301 + ".5"],
+        ids=["1e400-digits", "4300-digits", "5000-digits", "1e400", "-1e400", "4301-digit-float"],
+    )
+    def test_huge_json_numbers_are_protocol_errors(self, literal: str) -> None:
+        for key in ("RunningDuration", "Progress", "Priority", "State"):
+            fields = f'"State": {literal}' if key == "State" else f'"State": 2, "{key}": {literal}'
+            body = '{"value": [{"Id": "x", ' + fields + "}]}"
+            if key != "Progress":  # a task field only
+                with pytest.raises(ProtocolError):
+                    odata.parse_jobs_body(body)
+            with pytest.raises(ProtocolError):
+                odata.parse_tasks_body(body)
 
     @settings(max_examples=200, deadline=None)
     @given(st.binary(max_size=200))
@@ -203,6 +277,14 @@ class TestDates:
             "",
             "2015-02-11T01:46:08+25:00",
             "/Date(99999999999999999999)/",
+            "/Date(" + "9" * 5000 + ")/",
+            "/Date(-" + "9" * 5000 + ")/",
+            "/Date(" + "9" * 15 + ")/",
+            "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:00:00-05:00",
+            "0000-01-01T00:00:00",
+            "2015-02-11T01:46:08." + "1" * 5000,
+            "٢٠١٥-02-11T01:46:08",
             5,
         ],
     )

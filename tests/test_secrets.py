@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -154,3 +155,104 @@ async def test_v3_credential_kinds_never_leak(
     for text in texts:
         assert CANARY not in text, text[:500]
         assert RMS_KEY_CANARY not in text, text[:500]
+
+
+REDIRECT_TEMPLATES = [
+    "https://{t}@evil.invalid/api/",
+    "https://x:{t}@evil.invalid/api/",
+    "https://evil.invalid/{t}/api/",
+    "https://{t}.evil.invalid/api/",
+    "https://{T}.EVIL.INVALID/api/",
+    "http://{t}.localhost:1/api/",
+    "https://acct.restv2.westus.media.azure.net.{t}.invalid/api/",
+    "https://[{t}]/api/",
+]
+
+
+@pytest.mark.parametrize("template", REDIRECT_TEMPLATES)
+async def test_canary_in_a_redirect_never_leaks(
+    template: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logfile.configure(tmp_path / "amstui.log", level=logging.DEBUG)
+    assert log is not None
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        token = request.headers["Authorization"].split(" ", 1)[1]
+        return httpx.Response(301, headers={"Location": template.format(t=token, T=token.upper())})
+
+    client = AmsV2Client(
+        "https://acct.restv2.westus.media.azure.net/api/",
+        auth=BearerTokenAuth(FakeCredential(CANARY), "s"),
+        transport=httpx.MockTransport(handler),
+        sleep=_no_sleep,
+    )
+    with pytest.raises(AmsError) as info:
+        await client.list_jobs_raw()
+    exc = info.value
+    assert hosts == ["acct.restv2.westus.media.azure.net"]  # nothing was sent elsewhere
+    ex = exc.exchange
+    assert ex is not None
+    logging.getLogger("amstui").warning("failed: %s", exc)
+    for handler_ in logging.getLogger("amstui").handlers:
+        handler_.flush()
+    texts = [str(exc), repr(exc), ex.url, ex.request_line, repr(ex.headers), ex.body]
+    texts += [log.read_text(encoding="utf-8"), caplog.text, client.endpoint]
+    for text in texts:
+        assert CANARY.lower() not in text.lower(), text[:500]
+
+
+async def test_canary_echoed_into_fields_never_reaches_a_parsed_value() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].split(" ", 1)[1]
+        escaped = "\\u0065" + token[1:]  # JSON for the same string
+        tasks = [
+            {
+                "Id": "t1",
+                "State": 4,
+                "Name": f"Bearer {token}",
+                "ErrorDetails": [{"Code": "E", "Message": "@@E@@"}],
+                "HistoricalEvents": [{"Code": "c", "Message": token.upper()}],
+            }
+        ]
+        text = json.dumps({"value": tasks}).replace("@@E@@", escaped)
+        return httpx.Response(200, content=text.encode(), headers={"request-id": token})
+
+    client = AmsV2Client(
+        "https://acct.restv2.westus.media.azure.net/api/",
+        auth=BearerTokenAuth(FakeCredential(CANARY), "s"),
+        transport=httpx.MockTransport(handler),
+    )
+    fetched = await client.get_tasks(JOB_ID)
+    task = fetched.value[0]
+    assert task.error_details[0].message == "REDACTED"  # the field is kept, its secret is not
+    for text in (repr(fetched.value), fetched.exchanges[0].body, repr(fetched.exchanges[0])):
+        assert CANARY.lower() not in text.lower(), text[:500]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["https://{t}.evil.invalid/api/", "https://{T}.evil.invalid/api/", "https://{t}@evil.invalid/"],
+)
+async def test_an_opaque_token_lowercased_in_a_host_name_is_scrubbed(template: str) -> None:
+    # Not a JWT (so no pattern knows it): only the client's list of its own tokens does, and a
+    # host name comes back lowercased.
+    opaque = "CanaryOpaqueToken0042XYZ"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].split(" ", 1)[1]
+        where = template.format(t=token, T=token.upper())
+        return httpx.Response(301, headers={"Location": where})
+
+    client = AmsV2Client(
+        "https://acct.restv2.westus.media.azure.net/api/",
+        auth=BearerTokenAuth(FakeCredential(opaque), "s"),
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(AmsError) as info:
+        await client.list_jobs_raw()
+    exchange = info.value.exchange
+    assert exchange is not None
+    for text in (str(info.value), repr(exchange.headers), exchange.body):
+        assert opaque.lower() not in text.lower(), text

@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from amstui.ui.demo import frozen_demo
-from amstui.ui.screenshot_views import VIEWS
+from amstui.ui.demo_rig import frozen_rig, run_before
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
 def _check(snap_compare: Any, view: str, size: str) -> None:
-    app, _ = frozen_demo()
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=VIEWS[view])
+    rig = frozen_rig()
+    assert snap_compare(rig.app, terminal_size=SIZES[size], run_before=run_before(rig, view))
 
 
 @pytest.mark.parametrize("size", list(SIZES))

@@ -11,7 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from amstui.ams.auth import BearerTokenAuth, CredentialSpec, make_credential, scope_for
+from amstui.ams.auth import (
+    BearerTokenAuth,
+    CredentialSpec,
+    make_credential,
+    scope_for,
+    token_expiry,
+)
 from amstui.ams.backend import JobQuery
 from amstui.ams.errors import AuthenticationError
 from amstui.ams.service_credentials import (
@@ -21,7 +27,6 @@ from amstui.ams.service_credentials import (
     expiry_warning,
     jwt_expiry,
     rms_token_endpoint,
-    token_expiry,
 )
 from amstui.ams.v3_client import AmsV3Client
 

@@ -16,7 +16,7 @@ from amstui.ams.v3_client import AmsV3Client
 from amstui.bootstrap.connect import Connection, connect_demo
 from amstui.ui.app import AmstuiApp, AppOptions, make_app
 from amstui.ui.confirm_cancel import ConfirmCancel
-from amstui.ui.demo import FROZEN_START
+from amstui.ui.demo_rig import FROZEN_START
 
 
 def demo(api: str, jobs: int = 60) -> tuple[AmstuiApp, Connection]:
@@ -64,7 +64,7 @@ async def test_the_v3_demo_shows_jobs_and_progress_moves(api: str) -> None:
         # Progress came with the listings: no request for a single job's record.
         per_job = [e for e in emulator.stats.log if "/jobs/" in e["path"]]
         assert len(per_job) <= 1 + sum(1 for e in app.store.entries.values() if e.job.is_final)
-        assert "Processing" in str(app.table.get_cell(job_id, "state")) or after.is_final
+        assert "Processing" in app.table.cell_text(job_id, "state") or after.is_final
 
 
 async def test_the_v3_demo_cancels_a_job() -> None:

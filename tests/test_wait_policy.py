@@ -147,7 +147,8 @@ class TestLoop:
             if j != keep and not emu.sim.find(j, emu.now()).state.is_final  # type: ignore[union-attr]
         )
         fake = FakeTime(emu, speed=60)
-        fake.on_sleep.append(lambda: emu.sim.remove(purged) if fake.t >= 10 else None)
+        # Purged after the first look, before any job of the account can finish.
+        fake.on_sleep.append(lambda: emu.sim.remove(purged) if fake.t >= 5 else None)
         code, out, err = await run_loop(emu, [keep, purged], None, fake)
         assert code == exit_codes.NOT_FOUND
         assert f"amstui: no such job: {purged} (purged while waiting)" in err

@@ -30,7 +30,7 @@ from amstui.ams.model import (
     JobState,
     OutputError,
 )
-from amstui.ams.odata import ODataErrorBody, load_json, parse_date
+from amstui.ams.odata import ODataErrorBody, Scrub, load_json, parse_date
 
 #: ARM resource names (jobs, transforms): 1-260 characters, none of `/ \ ? # % < > & : * +`
 #: or control characters (media-services-apis-overview.md; MK.IO's regex is stricter).
@@ -231,8 +231,8 @@ def parse_job(value: Any, transform: str | None = None) -> Job:
 # --------------------------------------------------------------------------- bodies
 
 
-def parse_page(body: str | bytes) -> Page:
-    payload = load_json(body)
+def parse_page(body: str | bytes, scrub: Scrub | None = None) -> Page:
+    payload = load_json(body, scrub)
     if not isinstance(payload, dict):
         raise ProtocolError(f"expected a JSON object, got {type(payload).__name__}")
     if "value" not in payload:
@@ -245,18 +245,22 @@ def parse_page(body: str | bytes) -> Page:
 
 
 def parse_jobs_page(
-    body: str | bytes, transform: str | None = None
+    body: str | bytes, transform: str | None = None, scrub: Scrub | None = None
 ) -> tuple[list[Job], str | None]:
-    page = parse_page(body)
+    page = parse_page(body, scrub)
     return [parse_job(item, transform) for item in page.items], page.next_link
 
 
-def parse_job_body(body: str | bytes, transform: str | None = None) -> Job:
-    return parse_job(load_json(body), transform)
+def parse_job_body(
+    body: str | bytes, transform: str | None = None, scrub: Scrub | None = None
+) -> Job:
+    return parse_job(load_json(body, scrub), transform)
 
 
-def parse_transforms_page(body: str | bytes) -> tuple[list[str], str | None]:
-    page = parse_page(body)
+def parse_transforms_page(
+    body: str | bytes, scrub: Scrub | None = None
+) -> tuple[list[str], str | None]:
+    page = parse_page(body, scrub)
     names = []
     for item in page.items:
         name = _text(_obj(item, "transform"), "name")
@@ -285,13 +289,11 @@ def parse_error_body(body: str | bytes) -> ODataErrorBody | None:
     if not isinstance(message, str) or not message:
         detail = err.get("detail")
         message = detail if isinstance(detail, str) else ""
+    details = err.get("details")
     extra = [
         d["message"]
-        for d in err.get("details") or ()
-        if isinstance(err.get("details"), list)
-        and isinstance(d, dict)
-        and isinstance(d.get("message"), str)
-        and d["message"]
+        for d in (details if isinstance(details, list) else ())
+        if isinstance(d, dict) and isinstance(d.get("message"), str) and d["message"]
     ]
     if extra:
         message = "; ".join([message, *extra[:3]]) if message else "; ".join(extra[:3])

@@ -22,6 +22,7 @@ import httpx
 
 from amstui.ams.credential_kinds import CREDENTIAL_KINDS
 from amstui.ams.errors import AuthenticationError
+from amstui.ams.token_info import TokenInfo
 
 #: AMS v2 AAD resources by cloud (azure-identity.md §6); the scope is resource + "/.default".
 CLOUD_RESOURCES = {
@@ -53,18 +54,6 @@ def scope_for(cloud: str, api: str = "v2") -> str:
         raise ValueError(
             f"unknown cloud {cloud!r} (expected one of: {', '.join(CLOUD_RESOURCES)})"
         ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """A token and its lifetime (epoch seconds). The token never appears in the repr."""
-
-    token: str
-    expires_on: int
-    refresh_on: int | None = None
-
-    def __repr__(self) -> str:
-        return f"TokenInfo(token=<redacted>, expires_on={self.expires_on})"
 
 
 class TokenSource(Protocol):
@@ -285,3 +274,16 @@ def _device_code(
             )
     credential: TokenSource = ai.DeviceCodeCredential(**kwargs)
     return credential
+
+
+def token_expiry(auth: httpx.Auth | None) -> datetime | None:
+    """The expiry of a `token` credential's JWT (for `info`); None for other kinds, or when
+    the token is not a JWT or cannot be read."""
+    from amstui.ams.service_credentials import SecretUnavailable, StaticToken
+
+    if not isinstance(auth, BearerTokenAuth) or not isinstance(auth.source, StaticToken):
+        return None
+    try:
+        return auth.source.expires_at
+    except SecretUnavailable:
+        return None

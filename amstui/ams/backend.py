@@ -22,10 +22,17 @@ T = TypeVar("T")
 class Fetched(Generic[T]):
     value: T
     exchanges: tuple[Exchange, ...]
+    #: Exchanges of this call not kept (a long listing keeps only its last ones).
+    omitted: int = 0
 
     @property
     def exchange(self) -> Exchange | None:
         return self.exchanges[-1] if self.exchanges else None
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests the call took."""
+        return len(self.exchanges) + self.omitted
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,20 +5,27 @@ What it does on the wire (ams-v2-rest.md):
   (minimal metadata unless verbose is chosen) and a fresh `x-ms-client-request-id`;
 - never auto-follows redirects: on 301 it re-bases the account root onto `Location`, re-sends
   with the token, and keeps the new root for later calls (httpx would drop the token on a
-  cross-origin redirect);
+  cross-origin redirect); only where `RedirectPolicy` lets the token go (the same origin, or
+  the cloud's own AMS domain), and never to a Location with a user name or password;
+- gives each request a total deadline (connect, headers and body), so a server that trickles
+  bytes cannot hold a command or the monitor;
 - retries GETs on connect errors, timeouts, 408/429/500/502/503/504 with exponential backoff
   and jitter, honouring `Retry-After`, within bounded attempts and total time; CancelJob only
   where the request cannot have been applied (connect errors, 408/429/503). 401 gets one new
   token and one retry (in `BearerTokenAuth`); 400/403/404 are never retried;
-- pages job lists past the 1,000-entity cap with `$skip` until a short page;
-- records every attempt as an `Exchange` (token-free) for the detail pane.
+- pages job lists past the 1,000-entity cap with `$skip` until a short page, a page with no
+  new ids, or the page/time bounds; a page longer than asked for is cut to what was asked;
+- records every attempt as an `Exchange` (token-free) for the detail pane, and scrubs every
+  token it handed out from response text before parsing it, so no parsed field carries one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -29,9 +36,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from amstui import config
 from amstui.ams import odata
 from amstui.ams.backend import Fetched, JobQuery
+from amstui.ams.endpoint_rules import EndpointError, RedirectPolicy, check_endpoint
 from amstui.ams.errors import (
     AmsError,
     AuthenticationError,
@@ -50,6 +57,7 @@ from amstui.ams.exchange import (
     SHOWN_HEADERS,
     Exchange,
     bounded_body,
+    redact_jwts,
     redact_text,
     redact_url,
 )
@@ -63,6 +71,11 @@ PAGE_SIZE = 1000
 IDS_PER_QUERY = 40
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
+#: A Retry-After is clamped to this (a server asking for days is asking for 5 minutes).
+MAX_RETRY_AFTER = 300.0
+#: Paging bounds: pages per listing, and the exchanges a listing keeps (the last ones).
+MAX_PAGES = 250
+MAX_KEPT_EXCHANGES = 20
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 _RETRY_GET = frozenset({408, 429, 500, 502, 503, 504})
 _RETRY_ACTION = frozenset({408, 429, 503})
@@ -78,6 +91,10 @@ class RetryPolicy:
     total_budget: float = 45.0
     #: A Retry-After longer than this ends the retries (the monitor backs off instead).
     max_retry_after: float = 30.0
+    #: Seconds one request may take from connect to the last byte of the body.
+    request_deadline: float = 30.0
+    #: Seconds one paged listing may take, all pages together.
+    listing_budget: float = 180.0
 
 
 @dataclass(slots=True)
@@ -88,32 +105,29 @@ class _Response:
     exchanges: list[Exchange] = field(default_factory=list)
 
 
-def check_endpoint(url: str) -> str:
-    """The endpoint, normalised to end in '/', if it is https (or http on loopback)."""
-    try:
-        return config.check_endpoint("endpoint", "endpoint", url)
-    except config.ConfigError as exc:
-        raise ValueError(exc.problem) from None
-
-
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date).
+
+    Bounded: non-finite or unreadable values are ignored (None), the past, 0 and negative
+    values mean 0 (the caller's minimum backoff), and anything longer is clamped to
+    `MAX_RETRY_AFTER`.
+    """
     if not value:
         return None
-    value = value.strip()
+    value = value.strip()[:64]
     try:
         seconds = float(value)
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+    if not math.isfinite(seconds):
         return None
-    return max(0.0, seconds)
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 class AmsV2Client:
@@ -147,10 +161,14 @@ class AmsV2Client:
         timer: Callable[[], float] = time.perf_counter,
         wallclock: Callable[[], datetime] | None = None,
         user_agent: str = "amstui",
+        redirect_policy: RedirectPolicy | None = None,
     ) -> None:
         if accept not in ACCEPT:
             raise ValueError(f"accept must be one of {', '.join(ACCEPT)}")
         self._root = check_endpoint(endpoint)
+        #: Where a 301 may take the token: decided by the configured endpoint, not by a server.
+        self.redirect_policy = redirect_policy or RedirectPolicy.for_endpoint(self._root)
+        self._scrub_cache: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
         self.api_version = api_version
         self.accept = accept
         self.retry = retry or RetryPolicy()
@@ -167,6 +185,7 @@ class AmsV2Client:
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": user_agent},
+            event_hooks={"response": [_hold_location]},
         )
         #: Called with the new root whenever a 301 moved the account.
         self.on_rebase: Callable[[str], None] | None = None
@@ -200,14 +219,17 @@ class AmsV2Client:
         # A long id list would make a very long URL: several queries, merged.
         jobs: list[Job] = []
         exchanges: list[Exchange] = []
+        omitted = 0
         for start in range(0, len(query.ids), IDS_PER_QUERY):
             part = replace(query, ids=query.ids[start : start + IDS_PER_QUERY])
             fetched = await self.list_jobs_raw(filter=self.filter_for(part), orderby=orderby)
             jobs.extend(fetched.value)
             exchanges.extend(fetched.exchanges)
+            omitted += fetched.omitted
         if query.newest_first:
             jobs.sort(key=lambda j: j.created or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return Fetched(jobs[: query.limit] if query.limit is not None else jobs, tuple(exchanges))
+        kept = jobs[: query.limit] if query.limit is not None else jobs
+        return Fetched(kept, tuple(exchanges), omitted)
 
     @staticmethod
     def filter_for(query: JobQuery) -> str | None:
@@ -238,14 +260,32 @@ class AmsV2Client:
         skip: int = 0,
         select: str | None = None,
     ) -> Fetched[list[Job]]:
-        """Jobs matching `filter`, paging by `$skip` past the 1,000 cap until a short page."""
+        """Jobs matching `filter`, paging by `$skip` past the 1,000 cap until a short page.
+
+        Bounded against a server that ignores `$skip` or `$top`: a page is cut to the size
+        asked for, paging stops at a page that brings no new ids, and more than `MAX_PAGES`
+        pages or `listing_budget` seconds is a `ProtocolError`. Only the last
+        `MAX_KEPT_EXCHANGES` exchanges are kept (`Fetched.omitted` counts the others).
+        """
         if top is not None and top < 0:
             raise ValueError("top must be >= 0")
         jobs: list[Job] = []
         seen: set[str] = set()
         exchanges: list[Exchange] = []
+        omitted = 0
         offset = skip
+        started = self._monotonic()
+        pages = 0
         while top is None or len(jobs) < top:
+            if pages >= MAX_PAGES or (
+                pages and self._monotonic() - started > self.retry.listing_budget
+            ):
+                raise ProtocolError(
+                    f"stopped listing after {pages} pages and {len(jobs)} jobs: the server "
+                    "keeps sending more (it may be ignoring $skip)",
+                    exchange=exchanges[-1] if exchanges else None,
+                )
+            pages += 1
             want = PAGE_SIZE if top is None else min(PAGE_SIZE, top - len(jobs))
             query = odata.query_string(
                 {
@@ -258,16 +298,22 @@ class AmsV2Client:
             )
             resp = await self._call("GET", "Jobs()", query)
             exchanges.extend(resp.exchanges)
-            page = self._parse(odata.parse_jobs_body, resp)
+            if len(exchanges) > MAX_KEPT_EXCHANGES:
+                omitted += len(exchanges) - MAX_KEPT_EXCHANGES
+                del exchanges[:-MAX_KEPT_EXCHANGES]
+            # Trust no page beyond what was asked for.
+            page = self._parse(odata.parse_jobs_body, resp)[:want]
+            new = 0
             for job in page:
                 # Skip-paging over a changing list can repeat a job: keep the first.
                 if job.id not in seen:
                     seen.add(job.id)
                     jobs.append(job)
+                    new += 1
             offset += len(page)
-            if len(page) < want:
+            if len(page) < want or new == 0:
                 break
-        return Fetched(jobs, tuple(exchanges))
+        return Fetched(jobs, tuple(exchanges), omitted)
 
     async def get_job(self, job_id: str, *, via: str = "key") -> Fetched[Job]:
         """One job: `Jobs('id')`, or the REST sample's `Jobs()?$filter=Id eq '...'&$top=1`."""
@@ -311,9 +357,9 @@ class AmsV2Client:
 
     # ------------------------------------------------------------------ transport
 
-    def _parse(self, parse: Callable[[str], R], resp: _Response) -> R:
+    def _parse(self, parse: Callable[..., R], resp: _Response) -> R:
         try:
-            return parse(resp.body)
+            return parse(resp.body, scrub=self._scrub_secrets)
         except ProtocolError as exc:
             exchange = resp.exchanges[-1]
             raise ProtocolError(
@@ -325,13 +371,29 @@ class AmsV2Client:
 
     def _scrub(self, text: str) -> str:
         """Text with bearer tokens removed, including ones a server echoed back verbatim."""
-        text = redact_text(text)
+        return self._scrub_secrets(redact_text(text))
+
+    def _scrub_secrets(self, text: str) -> str:
+        """Text with every token this client handed out (in any letter case, as a DNS name
+        lowercases it) and every JWT-looking string replaced by REDACTED."""
+        lowered = text.lower()
+        tokens, pattern = self._known_pattern()
+        # A plain search first: the case-insensitive regex is slow on a large body.
+        if pattern is not None and any(t.lower() in lowered for t in tokens):
+            text = pattern.sub(REDACTED, text)
+        return redact_jwts(text, lowered)
+
+    def _known_pattern(self) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
         known = getattr(self._auth, "known_tokens", None)
-        if callable(known):
-            for token in known():
-                if token and token in text:
-                    text = text.replace(token, REDACTED)
-        return text
+        tokens = tuple(t for t in known() if t) if callable(known) else ()
+        if tokens != self._scrub_cache[0]:
+            pattern = (
+                re.compile("|".join(re.escape(t) for t in tokens), re.IGNORECASE)
+                if tokens
+                else None
+            )
+            self._scrub_cache = (tokens, pattern)
+        return self._scrub_cache
 
     async def _call(
         self, method: str, path: str, query: str = "", *, idempotent: bool = True
@@ -346,8 +408,10 @@ class AmsV2Client:
             # An absolute path is a service-given link (v3 nextLink), checked by the caller.
             absolute = path.startswith(("https://", "http://"))
             url = (path if absolute else self._root + path) + (f"?{query}" if query else "")
+            remaining = policy.total_budget - (self._monotonic() - started)
+            deadline = max(1.0, min(policy.request_deadline, remaining))
             try:
-                resp = await self._send_once(method, url, attempt)
+                resp = await self._send_once(method, url, attempt, deadline)
             except _TransportFailure as failure:
                 exchanges.append(failure.exchange)
                 retryable = idempotent or (failure.before_send and self._retry_unsent_actions)
@@ -389,59 +453,96 @@ class AmsV2Client:
         return self._monotonic() - started + delay <= self.retry.total_budget
 
     def _rebase(self, resp: _Response, url: str, redirects: int) -> None:
+        """Move the account root to the 301's Location, if the token may go there.
+
+        Checked before any request (so before any DNS lookup of the new host): a Location
+        that is not a usable URL, carries a user name or password, is not https (or http on
+        loopback), or leads where `redirect_policy` does not send the token is a
+        `RedirectError`, whose message is scrubbed of every known token.
+        """
+        exchange = resp.exchanges[-1]
+
+        def refuse(problem: str) -> RedirectError:
+            return RedirectError(self._scrub(problem), status=301, exchange=exchange)
+
         location = resp.headers.get("location")
-        if not location or redirects > MAX_REDIRECTS:
-            raise RedirectError(
-                "301 without a Location" if not location else "too many redirects",
-                status=301,
-                exchange=resp.exchanges[-1],
-            )
-        target = urljoin(url, location)
-        relative = url[len(self._root) :]
-        if relative and target.endswith(relative):
-            new_root = target[: -len(relative)]
-        else:
-            path = urlsplit(target).path
-            cut = path.lower().rfind("/api/")
-            new_root = target if cut < 0 else target[: target.find(path) + cut + len("/api/")]
+        if not location or not location.strip():
+            raise refuse("301 without a Location")
+        if redirects > MAX_REDIRECTS:
+            raise refuse("too many redirects")
         try:
-            new_root = check_endpoint(new_root.split("?", 1)[0])
-        except ValueError as exc:
-            raise RedirectError(
-                f"refusing redirect to {redact_url(target)}: {exc}",
-                status=301,
-                exchange=resp.exchanges[-1],
-            ) from None
+            target = urljoin(url, location.strip())
+            parts = urlsplit(target)
+            if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+                raise refuse(
+                    "refusing redirect: the Location carries a user name or password "
+                    f"(to {parts.hostname or '?'})"
+                )
+            shown = redact_url(target)
+            if self._scrub_secrets(target) != target:
+                # Even the same origin: a root holding the token would show it everywhere.
+                raise refuse("refusing redirect: the Location carries a token")
+            relative = url[len(self._root) :]
+            if relative and target.endswith(relative):
+                new_root = target[: -len(relative)]
+            else:
+                path = parts.path
+                cut = path.lower().rfind("/api/")
+                new_root = target if cut < 0 else target[: target.find(path) + cut + len("/api/")]
+            new_root = check_endpoint(new_root.split("?", 1)[0].split("#", 1)[0])
+        except EndpointError as exc:
+            raise refuse(f"refusing redirect to {shown}: {exc}") from None
+        except ValueError:
+            raise refuse(f"301 with an invalid Location: {location[:200]!r}") from None
+        problem = self.redirect_policy.refusal(new_root)
+        if problem is not None:
+            raise refuse(f"refusing redirect to {shown}: {problem}")
         self._root = new_root
         if self.on_rebase is not None:
             self.on_rebase(new_root)
 
-    async def _send_once(self, method: str, url: str, attempt: int) -> _Response:
+    async def _send_once(
+        self, method: str, url: str, attempt: int, deadline: float = 30.0
+    ) -> _Response:
         headers = self._request_headers()
         started_at = self._wallclock()
         t0 = self._timer()
-        shown_url = redact_url(url)
+        shown_url = self._scrub(redact_url(url))
         sent = False
+        # The deadline is for the server, not for a sign-in: get the token first (cached, or
+        # from a credential that may take seconds, such as the Azure CLI).
+        get_token = getattr(self._auth, "token", None)
+        if callable(get_token):
+            await get_token()
         try:
-            request = self._http.build_request(method, url, headers=headers)
-            response = await self._http.send(request, stream=True)
-            sent = True
-            try:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > MAX_RESPONSE_BYTES:
-                        raise ProtocolError(
-                            f"response larger than {MAX_RESPONSE_BYTES // 2**20} MiB"
-                        )
-                    chunks.append(chunk)
-            finally:
-                await response.aclose()
-        except httpx.TransportError as exc:
+            async with asyncio.timeout(deadline):
+                request = self._http.build_request(method, url, headers=headers)
+                response = await self._http.send(request, stream=True)
+                sent = True
+                try:
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_RESPONSE_BYTES:
+                            raise ProtocolError(
+                                f"response larger than {MAX_RESPONSE_BYTES // 2**20} MiB"
+                            )
+                        chunks.append(chunk)
+                finally:
+                    await response.aclose()
+        except (httpx.TransportError, httpx.InvalidURL, TimeoutError) as exc:
             latency = self._timer() - t0
-            message = f"{_describe(exc)} ({method} {urlsplit(shown_url).netloc})"
-            before_send = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            if isinstance(exc, TimeoutError):
+                what = f"no complete response within {deadline:.0f}s (request deadline)"
+            elif isinstance(exc, httpx.InvalidURL):
+                what = "invalid URL"
+            else:
+                what = _describe(exc)
+            message = f"{what} ({method} {urlsplit(shown_url).netloc})"
+            before_send = isinstance(
+                exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.InvalidURL
+            )
             exchange = Exchange(
                 method=method,
                 url=shown_url,
@@ -456,19 +557,21 @@ class AmsV2Client:
             )
             raise _TransportFailure(message, exchange, before_send and not sent) from None
         latency = self._timer() - t0
+        got = response.headers.copy()
+        held = response.extensions.get(_HELD_LOCATION)
+        if isinstance(held, str):
+            got["location"] = held
         raw = b"".join(chunks)
         charset = response.charset_encoding or "utf-8"
         try:
             text = raw.decode(charset, errors="replace")
         except LookupError:
             text = raw.decode("utf-8", errors="replace")
+        # Known secrets go before anything parses the text: no parsed field can carry one.
+        text = self._scrub_secrets(text)
         body, truncated = bounded_body(self._scrub(text))
-        shown = tuple(
-            (name, self._scrub(response.headers[name]))
-            for name in SHOWN_HEADERS
-            if name in response.headers
-        )
-        request_id = response.headers.get("request-id") or response.headers.get("x-ms-request-id")
+        shown = tuple((name, self._scrub(got[name])) for name in SHOWN_HEADERS if name in got)
+        request_id = got.get("request-id") or got.get("x-ms-request-id")
         request_id = self._scrub(request_id) if request_id else None
         exchange = Exchange(
             method=method,
@@ -484,7 +587,7 @@ class AmsV2Client:
         )
         if self.on_response is not None:
             self.on_response(exchange)
-        return _Response(response.status_code, response.headers, text, [exchange])
+        return _Response(response.status_code, got, text, [exchange])
 
     def _request_headers(self) -> dict[str, str]:
         return {
@@ -524,6 +627,17 @@ class AmsV2Client:
         if status >= 500:
             return ServerError(f"server error{detail}", **kw)  # type: ignore[arg-type]
         return ServiceError(f"unexpected HTTP {status}{detail}", **kw)  # type: ignore[arg-type]
+
+
+_HELD_LOCATION = "amstui.location"
+
+
+async def _hold_location(response: httpx.Response) -> None:
+    """Take a redirect's Location out of httpx's hands: httpx would parse it into a follow-up
+    request even with redirects off (an invalid one raising InvalidURL); `_rebase` judges it."""
+    if 300 <= response.status_code < 400 and "location" in response.headers:
+        response.extensions[_HELD_LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 class _TransportFailure(Exception):

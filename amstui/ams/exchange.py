@@ -48,12 +48,16 @@ MAX_BODY_CHARS = 1024 * 1024
 REDACTED = "REDACTED"
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
-_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
+_JWT = re.compile(r"(?i)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+")
 
 
 def redact_url(url: str) -> str:
     """The URL with the values of secret query parameters replaced by REDACTED."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parseable (e.g. an unclosed "[" host): keep no query at all
+        head, sep, _ = url.partition("?")
+        return head + (f"?{REDACTED}" if sep else "")
     if not parts.query:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
@@ -73,7 +77,20 @@ def quote_safe() -> str:
 
 def redact_text(text: str) -> str:
     """Text with bearer tokens and JWT-looking strings replaced by REDACTED."""
-    text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    # Case-insensitive regexes are slow on large bodies: a plain search decides if one is needed.
+    lowered = text.lower()
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return redact_jwts(text, lowered)
+
+
+def redact_jwts(text: str, lowered: str | None = None) -> str:
+    """Text with JWT-looking strings (in any letter case: a DNS name lowercases them) redacted.
+
+    `lowered` is `text.lower()` if the caller has it already.
+    """
+    if "eyj" not in (text.lower() if lowered is None else lowered):
+        return text
     return _JWT.sub(REDACTED, text)
 
 

@@ -7,17 +7,18 @@ Parsing accepts every shape AMS sent (ams-v2-rest.md §2 and §7):
 - verbose: `{"d": {"results": [...]}}`, `{"d": {...}}`, `{"d": [...]}` (OData v1/v2),
   `__metadata` / `__deferred` members, and complex collections wrapped as
   `{"__metadata": {"type": "Collection(...)"}, "results": [...]}`.
-Anything else raises `ProtocolError`, never another exception.
+Anything else raises `ProtocolError`, never another exception: huge numbers, dates out of
+range and 5,000-digit timestamps included.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from amstui.ams.errors import InvalidJobIdError, ProtocolError
@@ -26,10 +27,15 @@ from amstui.ams.model import ErrorDetail, HistoricalEvent, Job, JobState, Task
 
 # --------------------------------------------------------------------------- dates
 
-_MS_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+_MS_DATE = re.compile(r"^\\?/Date\((-?[0-9]+)([+-][0-9]{4})?\)\\?/$")
+#: Milliseconds since 1970 fit in 15 digits until the year 33658; more is not a date.
+_MS_DIGITS = 15
+#: Integers beyond 64 bits are not AMS values (priorities, states).
+_INT_LIMIT = 2**63
 _ISO_DATE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7})\d*)?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?$"
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:\.([0-9]{1,7})[0-9]{0,20})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
 
 
@@ -46,10 +52,13 @@ def parse_date(value: object) -> datetime | None:
     text = value.strip()
     m = _MS_DATE.match(text)
     if m:
+        digits = m.group(1)
+        if len(digits.lstrip("-")) > _MS_DIGITS:
+            raise ProtocolError(f"date out of range: {value[:40]!r}...")
         try:
-            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(m.group(1)))
-        except OverflowError as exc:
-            raise ProtocolError(f"date out of range: {value!r}") from exc
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(digits))
+        except (OverflowError, ValueError) as exc:
+            raise ProtocolError(f"date out of range: {value[:64]!r}") from exc
     m = _ISO_DATE.match(text)
     if not m:
         raise ProtocolError(f"unrecognised date: {value[:64]!r}")
@@ -67,9 +76,10 @@ def parse_date(value: object) -> datetime | None:
         tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
         parsed = datetime(year, month, day, hour, minute, second, int(frac), tzinfo=tz)
-    except ValueError as exc:
-        raise ProtocolError(f"invalid date: {value!r}") from exc
-    return parsed.astimezone(UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        # Also 0001-01-01 with a positive offset or 9999-12-31 with a negative one.
+        raise ProtocolError(f"invalid or out-of-range date: {value[:64]!r}") from exc
 
 
 def format_datetime_literal(moment: datetime) -> str:
@@ -83,13 +93,39 @@ def format_datetime_literal(moment: datetime) -> str:
 # --------------------------------------------------------------------------- shapes
 
 
-def load_json(body: str | bytes) -> Any:
-    """JSON text to Python, with any decoding problem as `ProtocolError`."""
+#: Replaces secrets in text (the client's token scrubber).
+Scrub = Callable[[str], str]
+
+
+def load_json(body: str | bytes, scrub: Scrub | None = None) -> Any:
+    """JSON text to Python, with any decoding problem as `ProtocolError`.
+
+    With `scrub`, secrets are removed from the text before parsing and, where a JSON escape
+    (`\\u0065yJ...`) could spell one, from every decoded string too: no parsed value can
+    carry a known token.
+    """
+    if scrub is not None:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        body = scrub(body)
     try:
-        return json.loads(body)
+        payload = json.loads(body)
+        if scrub is not None and "\\u" in body:
+            payload = _scrub_strings(payload, scrub)
+        return payload
     except (ValueError, RecursionError) as exc:
         snippet = body[:80] if isinstance(body, str) else body[:80].decode("utf-8", "replace")
         raise ProtocolError(f"malformed JSON in response: {snippet!r}") from exc
+
+
+def _scrub_strings(value: Any, scrub: Scrub) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrub_strings(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): _scrub_strings(v, scrub) for k, v in value.items()}
+    return value
 
 
 def entities(payload: Any) -> list[dict[str, Any]]:
@@ -155,8 +191,8 @@ def _num(entity: Mapping[str, Any], key: str, default: float = 0.0) -> float:
         raise ProtocolError(f"{key}: expected a number, got {type(value).__name__}")
     try:
         number = float(value)
-    except ValueError as exc:
-        raise ProtocolError(f"{key}: not a number: {value!r}") from exc
+    except (ValueError, OverflowError) as exc:
+        raise ProtocolError(f"{key}: not a usable number: {str(value)[:40]!r}") from exc
     if number != number or number in (float("inf"), float("-inf")):
         raise ProtocolError(f"{key}: not a finite number")
     return number
@@ -169,9 +205,12 @@ def _int(entity: Mapping[str, Any], key: str, default: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ProtocolError(f"{key}: expected an integer, got {type(value).__name__}")
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
-        raise ProtocolError(f"{key}: not an integer: {value!r}") from exc
+        raise ProtocolError(f"{key}: not an integer: {str(value)[:40]!r}") from exc
+    if not -_INT_LIMIT <= number < _INT_LIMIT:
+        raise ProtocolError(f"{key}: integer out of range")
+    return number
 
 
 def _state(entity: Mapping[str, Any]) -> JobState:
@@ -241,16 +280,32 @@ def _objects(items: Iterable[Any]) -> list[Mapping[str, Any]]:
     return out
 
 
-def parse_jobs_body(body: str | bytes) -> list[Job]:
-    return [parse_job(e) for e in entities(load_json(body))]
+def parse_jobs_body(body: str | bytes, scrub: Scrub | None = None) -> list[Job]:
+    payload = load_json(body, scrub)
+    return _typed(lambda: [parse_job(e) for e in entities(payload)])
 
 
-def parse_job_body(body: str | bytes) -> Job:
-    return parse_job(single_entity(load_json(body)))
+def parse_job_body(body: str | bytes, scrub: Scrub | None = None) -> Job:
+    payload = load_json(body, scrub)
+    return _typed(lambda: parse_job(single_entity(payload)))
 
 
-def parse_tasks_body(body: str | bytes) -> tuple[Task, ...]:
-    return tuple(parse_task(e) for e in entities(load_json(body)))
+def parse_tasks_body(body: str | bytes, scrub: Scrub | None = None) -> tuple[Task, ...]:
+    payload = load_json(body, scrub)
+    return _typed(lambda: tuple(parse_task(e) for e in entities(payload)))
+
+
+T = TypeVar("T")
+
+
+def _typed(parse: Callable[[], T]) -> T:
+    """Run a parse; any error other than `ProtocolError` becomes one (the parser's contract)."""
+    try:
+        return parse()
+    except ProtocolError:
+        raise
+    except (ValueError, OverflowError, TypeError, KeyError, RecursionError) as exc:
+        raise ProtocolError(f"unusable value in response ({type(exc).__name__})") from exc
 
 
 # --------------------------------------------------------------------------- errors

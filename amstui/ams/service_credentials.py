@@ -29,8 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from amstui.ams.auth import TokenInfo
 from amstui.ams.errors import AuthenticationError
+from amstui.ams.token_info import TokenInfo
 
 TOKEN_ENV = "AMSTUI_TOKEN"
 RMS_KEY_ENV = "AMSTUI_RMS_API_KEY"
@@ -145,19 +145,6 @@ class StaticToken:
 
     def close(self) -> None:
         pass
-
-
-def token_expiry(auth: httpx.Auth | None) -> datetime | None:
-    """The expiry of a `token` credential's JWT (for `info`); None for other kinds, or when
-    the token is not a JWT or cannot be read."""
-    from amstui.ams.auth import BearerTokenAuth
-
-    if not isinstance(auth, BearerTokenAuth) or not isinstance(auth.source, StaticToken):
-        return None
-    try:
-        return auth.source.expires_at
-    except SecretUnavailable:
-        return None
 
 
 def rms_token_endpoint(account_url: str) -> tuple[str, str]:

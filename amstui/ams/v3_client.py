@@ -191,7 +191,9 @@ class AmsV3Client:
     async def get_job(self, job_id: str) -> Fetched[Job]:
         transform, name = arm.split_job_id(job_id)
         resp = await self._request("GET", self._job_path(transform, name), self._query({}))
-        job = self._rest._parse(lambda body: arm.parse_job_body(body, transform), resp)
+        job = self._rest._parse(
+            lambda body, scrub=None: arm.parse_job_body(body, transform, scrub), resp
+        )
         return Fetched(job, tuple(resp.exchanges))
 
     async def get_tasks(self, job_id: str) -> Fetched[tuple[Task, ...]]:
@@ -286,7 +288,7 @@ class AmsV3Client:
                     return await self._pages(
                         path,
                         self._query(params),
-                        lambda body: arm.parse_jobs_page(body, transform),
+                        lambda body, scrub=None: arm.parse_jobs_page(body, transform, scrub),
                         query.limit,
                     )
                 except NotFoundError as exc:
@@ -313,7 +315,7 @@ class AmsV3Client:
         self,
         path: str,
         query: str,
-        parse: Callable[[str], tuple[list[R], str | None]],
+        parse: Callable[..., tuple[list[R], str | None]],
         limit: int | None = None,
     ) -> tuple[list[R], tuple[Exchange, ...]]:
         """Every item of a collection, following `@odata.nextLink` within the same origin."""

@@ -33,6 +33,14 @@ def run_monitor(args: argparse.Namespace) -> int:
         os.environ["TEXTUAL_FPS"] = str(args.fps)
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
     connection, resolved = resolve_connection(args)
+    if resolved is not None:
+        from amstui.config import ConfigError
+        from amstui.ui.config_check import check_ui_settings
+
+        try:
+            check_ui_settings(resolved)
+        except ConfigError as exc:
+            raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise CliError(
             "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",

@@ -158,15 +158,31 @@ def api_of(client: AmsV2Client | AmsV3Client) -> str:
     return "v2"
 
 
+def not_ams_shaped(problem: AmsError | None) -> bool:
+    """Whether a probe's failure says the endpoint is not an AMS REST root: a 404, or an
+    answer that is not an OData collection at all. An OData collection holding a value amstui
+    cannot read is still AMS: the command goes on (and rides it out) instead of blaming the
+    endpoint."""
+    from amstui.ams.errors import NotFoundError, ProtocolError
+
+    if isinstance(problem, NotFoundError):
+        return True
+    if not isinstance(problem, ProtocolError):
+        return False
+    body = problem.exchange.body if problem.exchange is not None else ""
+    head = body.lstrip()[:200]
+    return not (
+        head.startswith("{") and ('"odata.metadata"' in head or '"value"' in head or '"d"' in head)
+    )
+
+
 async def explain_not_found(
     client: AmsV2Client | AmsV3Client, job_id: str, exc: AmsError
 ) -> CliError:
     """A 404 for a job: `no such job` if the endpoint answers like AMS, otherwise say that
     the endpoint is not an AMS REST root."""
-    from amstui.ams.errors import NotFoundError, ProtocolError
-
     problem = await probe(client)
-    if isinstance(problem, NotFoundError | ProtocolError):
+    if problem is not None and not_ams_shaped(problem):
         return not_ams(client.endpoint, problem, api_of(client))
     if problem is not None:
         return fail(problem, verbose=False)

@@ -109,7 +109,8 @@ def print_token_expiry(auth: object) -> None:
     """The JWT expiry of a `token` credential, and a warning within 7 days of it."""
     import httpx
 
-    from amstui.ams.service_credentials import expiry_warning, token_expiry
+    from amstui.ams.auth import token_expiry
+    from amstui.ams.service_credentials import expiry_warning
 
     expires = token_expiry(auth) if isinstance(auth, httpx.Auth) else None
     if expires is None:

@@ -150,8 +150,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from amstui.ams.errors import AmsError, AuthenticationError, NotFoundError, ProtocolError
-    from amstui.bootstrap.session import fail, not_ams, probe, resolve_connection
+    from amstui.ams.errors import AmsError, AuthenticationError
+    from amstui.bootstrap.session import (
+        fail,
+        not_ams,
+        not_ams_shaped,
+        probe,
+        resolve_connection,
+    )
 
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
@@ -160,7 +166,7 @@ async def _run(args: argparse.Namespace) -> int:
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
     async with connection.client:
         problem = await probe(connection.client)
-        if isinstance(problem, NotFoundError | ProtocolError):
+        if problem is not None and not_ams_shaped(problem):
             raise not_ams(connection.client.endpoint, problem, connection.api)
         if isinstance(problem, AuthenticationError):
             view.note(f"amstui: authentication failed: {inert(str(problem))}")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from amstui.ams.model import JobState
+from amstui.emulator.reply import Reply
 from amstui.emulator.simulation import SimJob
 from amstui.emulator.throttle import ArmLimits
 from amstui.emulator.transforms import TRANSFORMS, Transform, by_name
@@ -45,7 +46,7 @@ from amstui.emulator.v3_query import (
 from amstui.emulator.v3_serialize import CONTENT_TYPE, PRIORITIES, Account, normalize_input
 
 if TYPE_CHECKING:
-    from amstui.emulator.app import Emulator, Reply
+    from amstui.emulator.app import Emulator
 
 STABLE_VERSIONS = ("2018-07-01", "2020-05-01", "2021-06-01", "2021-11-01", "2022-07-01")
 PREVIEW_VERSIONS = (
@@ -200,7 +201,6 @@ class V3Service:
     def error_reply(
         self, status: int, code: str, message: str, headers: dict[str, str] | None = None
     ) -> Reply:
-        from amstui.emulator.app import Reply
 
         error: dict[str, Any] = {"code": code, "message": message}
         if self.mkio:
@@ -291,7 +291,6 @@ class V3Service:
             )
 
     def _rms_token(self, method: str, body: bytes) -> Reply:
-        from amstui.emulator.app import Reply
 
         cfg = self.emu.config
         if cfg.rms_api_key is None:
@@ -384,7 +383,6 @@ class V3Service:
             )
 
     def _json(self, payload: dict[str, Any], operation: str) -> Reply:
-        from amstui.emulator.app import Reply
 
         if self.mkio:
             payload = {**payload, "supplemental": self._supplemental(operation)}
@@ -423,7 +421,6 @@ class V3Service:
         render: Callable[[Any], dict[str, Any]],
         operation: str,
     ) -> Reply:
-        from amstui.emulator.app import Reply
 
         for option in req.query:
             if option.startswith("$") and option not in (
@@ -499,7 +496,6 @@ class V3Service:
     # ------------------------------------------------------------------ writes
 
     def _cancel(self, transform: Transform, name: str) -> Reply:
-        from amstui.emulator.app import Reply
 
         job = self._find(transform, name)
         # Canceling a job that is final (or already Canceling) is a 200 no-op.
@@ -507,7 +503,6 @@ class V3Service:
         return Reply(200, "", None, {"Content-Length": "0"})
 
     def _delete(self, transform: Transform, name: str) -> Reply:
-        from amstui.emulator.app import Reply
 
         view = self.emu.sim.find_arm(transform.name, name, self._now())
         if view is None:
@@ -540,7 +535,6 @@ class V3Service:
         return props
 
     def _create(self, req: V3Request, transform: Transform, name: str) -> Reply:
-        from amstui.emulator.app import Reply
 
         if len(name) > 260 or not JOB_NAME.match(name):
             raise ArmError(

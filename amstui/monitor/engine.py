@@ -12,7 +12,11 @@ One cycle (see the cost model in DESIGN.md):
 3. per-job refreshes go through the host's runner (the TUI: a Textual worker per job, exclusive
    in its group, so the latest refresh of a job wins; headless: plain asyncio), at most
    `max_in_flight` at once and, with a request budget, selected job first, then visible rows;
-4. 429/503 that outlast the client's retries back the whole engine off (Retry-After honoured).
+4. 429/503 that outlast the client's retries back the whole engine off (Retry-After honoured,
+   but clamped to `MIN_BACKOFF`..`MAX_BACKOFF`); a manual refresh (`refresh_now`, the `r` key)
+   ends a backoff at once;
+5. any failure of a cycle, whatever its type, leaves the engine degraded (or offline, auth)
+   with the rows it could not refresh marked stale: it never reads `live` while cycles fail.
 
 So a cycle costs about ceil(L/1000) + P + T + 1 requests instead of the naive 2N.
 
@@ -62,6 +66,11 @@ Runner = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], Awaitable[None
 #: Jobs created this long before the newest one seen are still asked for (clock skew between
 #: the service's writers, and jobs committed out of order).
 DISCOVERY_OVERLAP = timedelta(seconds=60)
+#: Bounds of a backoff, whatever a server's Retry-After says.
+MIN_BACKOFF = 1.0
+MAX_BACKOFF = 300.0
+#: Jobs listed (newest first) and shown before the rest of a first load.
+FIRST_PAGE = 200
 
 
 async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -149,10 +158,6 @@ class RefreshEngine:
         self._loaded = False
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
-        #: True while a cycle runs; `on_cycle_end` is called when it is over (the TUI draws
-        #: a cycle's changes in one go then).
-        self.in_cycle = False
-        self.on_cycle_end: Callable[[], None] | None = None
         #: What the backend's listings carry (v3: progress; ARM: listed per transform).
         self.traits = listing_traits(backend)
         self.schedule = TransformSchedule(fixed=self.traits.fixed_transforms)
@@ -161,7 +166,7 @@ class RefreshEngine:
     # ------------------------------------------------------------------ accounting
 
     def _count(self, fetched: Fetched[Any] | None = None, n: int | None = None) -> int:
-        count = n if n is not None else (len(fetched.exchanges) if fetched else 0)
+        count = n if n is not None else (fetched.requests if fetched else 0)
         stamp = self.monotonic()
         for _ in range(count):
             self._request_times.append(stamp)
@@ -206,16 +211,16 @@ class RefreshEngine:
             report.skipped = f"backing off {wait:.0f}s"
             return report
         before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
-        self.in_cycle = True
+        first_page = 0
+        if not self._loaded and not self.scope.ids and self.scope.limit is None:
+            first_page = await self._first_page()
         try:
             listed = await self._discover(report)
-        except AmsError as exc:
+            report.discovery_requests += first_page
+        except Exception as exc:  # any failure, typed or not, is a failed cycle
             self._fail(exc, report)
             self.store.mark_all_stale()
             self.store.flush()
-            self.in_cycle = False
-            if self.on_cycle_end is not None:
-                self.on_cycle_end()
             return report
         self.status.cycles += 1
         seen = {job.id for job in listed}
@@ -254,11 +259,22 @@ class RefreshEngine:
         report.requests += report.discovery_requests
         self._settle(report)
         self._pace()
-        self.store.flush()
-        self.in_cycle = False
-        if self.on_cycle_end is not None:
-            self.on_cycle_end()
+        self.store.flush()  # the cycle's endings are published together, here
         return report
+
+    async def _first_page(self) -> int:
+        """On a first load, the newest jobs first, published at once: a big account's table
+        is on screen (and usable) while the rest of it is listed. Returns the requests made."""
+        try:
+            fetched = await self._call(
+                lambda: self.backend.list_jobs(replace(self.scope, limit=FIRST_PAGE))
+            )
+        except AmsError:
+            return 1  # the full listing that follows reports the failure
+        for job in fetched.value:
+            self.store.upsert(job, watch=False)
+        self.store.flush()
+        return len(fetched.exchanges)
 
     def _priority(self, job_id: str) -> int:
         if job_id == self.selected:
@@ -289,7 +305,7 @@ class RefreshEngine:
                 newest_first=True,
             )
         fetched = await self._call(lambda: self.backend.list_jobs(query))
-        report.discovery_requests = len(fetched.exchanges)
+        report.discovery_requests = fetched.requests
         report.listed = len(fetched.value)
         return list(fetched.value)
 
@@ -366,7 +382,17 @@ class RefreshEngine:
             else:
                 fetched_job = await self._call(lambda: self.backend.get_job(job_id))
                 report.requests += len(fetched_job.exchanges)
-                self.store.upsert(fetched_job.value, record=True)
+                final = fetched_job.value
+                entry = self.store.get(job_id)
+                known_tasks = entry is not None and entry.job.tasks is not None
+                if kind == "final" and final.tasks is None and known_tasks:
+                    # The record carries no tasks (v2): the counts last seen are those of a
+                    # running job. The final tasks come with the final record.
+                    fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
+                    report.requests += len(fetched_tasks.exchanges)
+                    final = final.with_tasks(fetched_tasks.value)
+                    self._keep_exchanges(job_id, tasks=fetched_tasks.exchanges)
+                self.store.upsert(final, record=True)
                 self._keep_exchanges(job_id, record=fetched_job.exchanges)
         except NotFoundError:
             report.requests += 1
@@ -376,6 +402,10 @@ class RefreshEngine:
             self.store.mark_stale([job_id])
             if isinstance(exc, ThrottledError):
                 self._back_off(exc)
+        except Exception as exc:  # not the AMS layer's own error: still only this job's failure
+            log.exception("refreshing %s failed", job_id)
+            report.errors.append(f"{job_id[-12:]}: internal error ({type(exc).__name__})")
+            self.store.mark_stale([job_id])
         finally:
             self.store.flush(transitions=False)
 
@@ -392,7 +422,13 @@ class RefreshEngine:
 
     # ------------------------------------------------------------------ outcomes
 
-    def _fail(self, exc: AmsError, report: CycleReport) -> None:
+    def _fail(self, exc: Exception, report: CycleReport) -> None:
+        if not isinstance(exc, AmsError):
+            log.exception("discovery failed")
+            reason = f"internal error ({type(exc).__name__}); see the log file"
+            report.errors.append(reason)
+            self.status.state, self.status.reason = "degraded", reason
+            return
         report.errors.append(str(exc))
         log.warning("discovery failed: %s", exc)
         if isinstance(exc, ThrottledError):
@@ -409,8 +445,9 @@ class RefreshEngine:
     def _back_off(self, exc: ThrottledError) -> None:
         self._throttle_streak += 1
         delay = exc.retry_after
-        if delay is None:
+        if delay is None or not math.isfinite(delay):
             delay = min(120.0, self.interval * 2 ** min(self._throttle_streak, 5))
+        delay = min(MAX_BACKOFF, max(MIN_BACKOFF, delay))
         self.status.backoff_until = self.monotonic() + delay
         code = exc.status or "throttled"
         self.status.state = "degraded"
@@ -443,6 +480,10 @@ class RefreshEngine:
         fetched = await self._call(lambda: self.backend.cancel_job(job_id))
         del fetched
         await self.refresh_job(job_id, with_tasks=False)
+
+    def refresh_now(self) -> None:
+        """A manual refresh (the `r` key): end any backoff, so the next cycle runs at once."""
+        self.status.backoff_until = None
 
     def set_paused(self, paused: bool) -> None:
         self.status.paused = paused

@@ -34,6 +34,8 @@ class JobEntry:
     samples: deque[tuple[datetime, float]] = field(
         default_factory=lambda: deque(maxlen=MAX_SAMPLES)
     )
+    #: Moves whenever anything shown of the job changes (row caches are keyed by it).
+    version: int = 0
 
     def eta(self, now: datetime) -> timedelta | None:
         """Remaining time from the observed progress rate; None until it can be estimated."""
@@ -71,6 +73,7 @@ class JobStore:
         self.newest_created: datetime | None = None
         #: Ids of jobs neither final nor gone, kept up to date (the status line counts them).
         self._active: set[str] = set()
+        self._version = 0
 
     def now(self) -> datetime:
         return self._now()
@@ -90,6 +93,14 @@ class JobStore:
     @property
     def active_count(self) -> int:
         return len(self._active)
+
+    def _touch(self, job_id: str) -> None:
+        """`job_id` changed: listeners hear of it at the next flush; its version moves."""
+        entry = self.entries.get(job_id)
+        if entry is not None:
+            self._version += 1
+            entry.version = self._version
+        self._pending.add(job_id)
 
     def _track(self, entry: JobEntry) -> None:
         if entry.gone or entry.job.is_final:
@@ -112,7 +123,7 @@ class JobStore:
             self.entries[job.id] = entry
             self._track(entry)
             self._sample(entry, now)
-            self._pending.add(job.id)
+            self._touch(job.id)
             return
         previous = entry.job
         merged = previous.merged(job)
@@ -126,7 +137,7 @@ class JobStore:
         if watch and merged.is_final and not previous.is_final:
             self._transitions.append(Transition(merged, previous.state))
         if changed:
-            self._pending.add(job.id)
+            self._touch(job.id)
 
     def _sample(self, entry: JobEntry, now: datetime) -> None:
         progress = entry.job.progress
@@ -145,7 +156,7 @@ class JobStore:
         entry.stale_since = None
         self._track(entry)
         self._transitions.append(Transition(entry.job, entry.job.state, gone=True))
-        self._pending.add(job_id)
+        self._touch(job_id)
 
     def mark_stale(self, job_ids: Iterable[str]) -> None:
         now = self._now()
@@ -153,7 +164,7 @@ class JobStore:
             entry = self.entries.get(job_id)
             if entry is not None and entry.stale_since is None and not entry.gone:
                 entry.stale_since = now
-                self._pending.add(job_id)
+                self._touch(job_id)
 
     def mark_all_stale(self) -> None:
         self.mark_stale(self.active_ids())
@@ -165,7 +176,7 @@ class JobStore:
         self._exchanges.move_to_end(job_id)
         while len(self._exchanges) > MAX_EXCHANGES:
             self._exchanges.popitem(last=False)
-        self._pending.add(job_id)
+        self._touch(job_id)
 
     def exchanges(self, job_id: str) -> tuple[Exchange, ...]:
         return self._exchanges.get(job_id, ())

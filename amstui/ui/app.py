@@ -3,10 +3,11 @@ screenshots alike.
 
 Data flow: the refresh engine (amstui.monitor) runs as a worker; each per-job refresh runs as a
 Textual worker in the group `job:<id>` (exclusive: the latest refresh of a job wins). The job
-store tells the app which jobs changed; a cycle's changes are drawn together when it ends, and
-the table reconciles those rows by key. Errors never crash the app: the engine turns them into
-its status, and one central handler turns any failed worker into a status-line message and a
-log entry.
+store records changes; the job view (sorted, filtered order) follows it and the app turns each
+change into a `JobsChanged` message, coalesced in the queue, so a burst is drawn once. The
+table repaints the rows on screen that changed; the detail screen listens for the same message.
+Errors never crash the app: the engine turns them into its status, and one central handler
+turns any failed worker into a status-line message and a log entry.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.events import Resize
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from amstui.ams.backend import JobsBackend
@@ -33,24 +36,29 @@ from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
 from amstui.monitor import labels
 from amstui.monitor.engine import RefreshEngine
+from amstui.monitor.inert_text import inert
+from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobStore, Transition
 from amstui.ui.cells import short_id
 from amstui.ui.commands import JobCommands
 from amstui.ui.confirm_cancel import ConfirmCancel
 from amstui.ui.detail_screen import DetailScreen
+from amstui.ui.filter_bar import FilterBar
 from amstui.ui.header_bar import HeaderBar, header_text
 from amstui.ui.help_screen import HelpScreen
 from amstui.ui.job_filter import FilterError, parse_filter
-from amstui.ui.jobs_table import SORTABLE, JobsTable
-from amstui.ui.keys import APP_BINDINGS
+from amstui.ui.jobs_table import JobsTable
+from amstui.ui.keys import APP_BINDINGS, READONLY_CANCEL, help_rows
+from amstui.ui.messages import JobsChanged, RefreshJob
+from amstui.ui.status_line import StatusLine
 
 log = logging.getLogger("amstui.ui")
-#: Seconds of quiet typing before the filter is applied to the table.
-FILTER_DEBOUNCE = 0.15
 #: Accounts from this many jobs have their loaded objects frozen out of the collector.
 GC_FREEZE_AT = 2000
-#: Changes arriving within this window are drawn together.
-RECONCILE_DELAY = 0.05
+#: Signals that end the app through its normal exit (terminal restored), with their exit codes.
+EXIT_SIGNALS = ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP))
+#: More endings than this in one burst are summed up in one toast.
+TOAST_EACH_UP_TO = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,7 @@ class AppOptions:
 class AmstuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "amstui"
-    BINDINGS = list(APP_BINDINGS)
+    BINDINGS = [*APP_BINDINGS, READONLY_CANCEL]
     COMMANDS = App.COMMANDS | {JobCommands}
 
     def __init__(
@@ -89,6 +97,7 @@ class AmstuiApp(App[int]):
         self.options = options
         self.now = now
         self.store = JobStore(now)
+        self.view = JobView(self.store)
         kw: dict[str, Any] = {}
         if monotonic is not None:
             kw["monotonic"] = monotonic
@@ -102,32 +111,30 @@ class AmstuiApp(App[int]):
             runner=self._run_job_refresh,
             **kw,
         )
-        self.store.subscribe(self._on_store_change)
-        self.engine.on_cycle_end = self.apply_changes
+        self.view.subscribe(self._view_moved)
         self._wake = asyncio.Event()
         self._on_exit = on_exit
         self.status_message = ""
-        self._filter_timer: Timer | None = None
-        self._table = JobsTable(self.store, id="jobs")
+        self._status_error = False
+        self._table = JobsTable(self.store, self.view, id="jobs")
         self._frozen_at = 0
-        self._reconcile_timer: Timer | None = None
-        self._pending_ids: set[str] = set()
-        self._pending_transitions: list[Transition] = []
+        self._cancels_in_flight = 0
+        self._header_shown: Text | None = None
         if options.theme:
             self.theme = options.theme
-        if options.keymap:
-            self.set_keymap(dict(options.keymap))
+        keymap = dict(options.keymap)
+        if "app.cancel" in keymap:
+            keymap[READONLY_CANCEL.id or ""] = keymap["app.cancel"]
+        if keymap:
+            self.set_keymap(keymap)
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield self._table
-        yield Input(
-            placeholder="filter: words, /regex/, state:error, !term  (enter: keep, esc: clear)",
-            id="filter",
-        )
-        yield Static(id="status")
+        yield FilterBar(id="filter")
+        yield StatusLine(id="status")
         yield Footer()
 
     @property
@@ -135,6 +142,8 @@ class AmstuiApp(App[int]):
         return self._table
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal to restore (tests keep their own handlers)
+            self._catch_exit_signals()
         self.table.setup_columns(self.size.width)
         self.table.focus()
         self.refresh_header()
@@ -148,7 +157,22 @@ class AmstuiApp(App[int]):
     def on_resize(self, event: Resize) -> None:
         self.table.setup_columns(event.size.width)
 
+    def _catch_exit_signals(self) -> None:
+        """SIGTERM and SIGHUP quit like `q` does (raw mode off, mouse off, main screen back),
+        with the conventional exit codes 143 and 129."""
+        loop = asyncio.get_running_loop()
+        for sig, code in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._exit_on_signal, code)
+
+    def _exit_on_signal(self, code: int) -> None:
+        self.exit(return_code=code)
+
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, _ in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         if self._on_exit is not None:
             await self._on_exit()
 
@@ -161,16 +185,10 @@ class AmstuiApp(App[int]):
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await worker.wait()
 
-    def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
-        # Called in the engine's workers (same event loop). Changes are coalesced: the
-        # per-job refreshes of a cycle each report one, and the screen is updated once per
-        # burst (RECONCILE_DELAY), not once per job.
-        self._pending_ids |= job_ids
-        self._pending_transitions += transitions
-        if self.engine.in_cycle:
-            return  # drawn when the cycle ends (engine.on_cycle_end)
-        if self._reconcile_timer is None:
-            self._reconcile_timer = self.set_timer(RECONCILE_DELAY, self.apply_changes)
+    def _view_moved(self) -> None:
+        # Called when the store flushes (in the engine's workers, same event loop): only a
+        # message, coalesced with any still queued.
+        self.post_message(JobsChanged(self.view.version))
 
     async def run_cycle(self) -> None:
         """One refresh cycle now (tests and screenshots drive the app with this)."""
@@ -178,24 +196,18 @@ class AmstuiApp(App[int]):
         self.apply_changes()
         self.refresh_header()
 
+    @on(JobsChanged)
+    def _jobs_changed(self, event: JobsChanged) -> None:
+        self.apply_changes()
+
     def apply_changes(self) -> None:
-        """Bring the table (and an open detail pane) up to date with the store."""
-        if self._reconcile_timer is not None:
-            self._reconcile_timer.stop()
-            self._reconcile_timer = None
-        job_ids, self._pending_ids = self._pending_ids, set()
-        transitions, self._pending_transitions = self._pending_transitions, []
-        if not job_ids and not transitions:
-            return
-        with self.batch_update():
-            self.table.reconcile(job_ids)
+        """Bring the table up to date with the view and report the jobs that ended."""
+        self.table.sync()
         self._settle_memory()
-        self._notify_transitions(transitions)
-        screen = self.screen
-        if isinstance(screen, DetailScreen) and screen.job_id in job_ids:
-            screen.render_job()
+        self._notify_transitions(self.view.take_transitions())
         self._point_engine()
-        self.refresh_header()
+        # The header (state, requests per minute) follows the 1 s tick: changes arrive many
+        # times a second, and each would resend the whole bar.
         self.refresh_status()
 
     def _settle_memory(self) -> None:
@@ -215,34 +227,44 @@ class AmstuiApp(App[int]):
             gc.set_threshold(10_000, 10, 10)
 
     def _notify_transitions(self, transitions: list[Transition]) -> None:
-        if len(transitions) <= 3:
+        if not transitions:
+            return
+        if len(transitions) <= TOAST_EACH_UP_TO:
             for transition in transitions:
                 self._notify_transition(transition)
             return
-        # A burst (e.g. after a pause): one summary instead of a wall of toasts.
+        # Several endings in one cycle: one summary instead of a stack of toasts.
         words = [labels.outcome_word(t.job, t.gone) for t in transitions]
         summary = labels.count_summary(words)
+        names = ", ".join(inert(t.job.name[:30]) for t in transitions[:3])
+        if len(transitions) > 3:
+            names += ", …"
         failed = "error" in words
         self.notify(
-            summary,
+            f"{summary}\n{names}",
             title=f"{len(transitions)} jobs ended",
             severity="error" if failed else "information",
+            markup=False,
         )
         if self.options.bell:
             self.bell()
 
     def _notify_transition(self, transition: Transition) -> None:
         job = transition.job
-        name = job.name[:60]
+        name = inert(job.name[:60])
         if transition.gone:
-            self.notify(f"{name} is gone from the server", title="Job gone", severity="warning")
-            return
-        if job.state == JobState.FINISHED:
-            self.notify(name, title="✔ Job finished")
+            self.notify(
+                f"{name} is gone from the server",
+                title="Job gone",
+                severity="warning",
+                markup=False,
+            )
+        elif job.state == JobState.FINISHED:
+            self.notify(name, title="✔ Job finished", markup=False)
         elif job.state == JobState.ERROR:
-            self.notify(name, title="✖ Job failed", severity="error")
+            self.notify(name, title="✖ Job failed", severity="error", markup=False)
         elif job.state == JobState.CANCELED:
-            self.notify(name, title="⊘ Job canceled", severity="warning")
+            self.notify(name, title="⊘ Job canceled", severity="warning", markup=False)
         if self.options.bell:
             self.bell()
 
@@ -251,55 +273,70 @@ class AmstuiApp(App[int]):
         self.engine.selected = table.cursor_job_id
         self.engine.visible = table.visible_job_ids()
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.engine.selected = event.row_key.value if event.row_key else None
+    @on(JobsTable.CursorMoved)
+    def _cursor_moved(self, event: JobsTable.CursorMoved) -> None:
+        self.engine.selected = event.job_id
         self.refresh_status()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key and event.row_key.value:
-            self.open_detail(event.row_key.value)
+    @on(JobsTable.JobChosen)
+    def _job_chosen(self, event: JobsTable.JobChosen) -> None:
+        self.open_detail(event.job_id)
 
     def _tick(self) -> None:
-        with self.batch_update():
-            self.table.tick()
+        self.table.tick()
         self._point_engine()
         self.refresh_header()
-        screen = self.screen
-        if isinstance(screen, DetailScreen):
-            screen.render_job()
 
     def refresh_header(self) -> None:
         # Fixed one-line bars: no layout pass (it would repaint the whole screen each second).
-        self.query_one(HeaderBar).update(
-            header_text(self.options.account, self.options.endpoint, self.engine),
-            layout=False,
-        )
+        text = header_text(self.options.account, self.options.endpoint, self.engine)
+        if text == self._header_shown:
+            return  # changes arrive many times a second: repaint only what differs
+        self._header_shown = text
+        with contextlib.suppress(NoMatches):  # the app may be closing
+            self.query_one(HeaderBar).update(text, layout=False)
 
     def refresh_status(self) -> None:
         store = self.store
-        active = store.active_count
         table = self.table
-        parts = [f"{table.row_count} of {len(store)} jobs", f"{active} active"]
-        if table.job_filter is not None:
-            parts.append(f"filter: {table.job_filter.text}")
-        parts.append(f"sort: {table.sort_key} {'▼' if table.sort_reverse else '▲'}")
+        loaded = len(store)
+        parts = [f"{len(self.view)} of {loaded} jobs", f"{store.active_count} active"]
+        if self.view.filter_text:
+            parts.append(f"filter: {self.view.filter_text}")
+        parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.reverse else '▲'}")
         job_id = table.cursor_job_id
         if job_id:
             parts.append(job_id)
         if self.options.readonly:
             parts.append("read-only")
-        text = "  ·  ".join(parts)
-        status = self.query_one("#status", Static)
-        if self.status_message:
-            text = f"{self.status_message}  ·  {text}"
-        status.update(text, layout=False)
-        status.set_class(bool(self.status_message), "error")
+        message, error = self.status_message, self._status_error
+        engine = self.engine.status
+        if not message and engine.state in ("auth", "offline", "degraded") and engine.reason:
+            # The header cuts a long reason at its edge: the status line has room for it.
+            message, error = f"{engine.state}: {engine.reason}", True
+        table.set_empty_reason(self._empty_reason())
+        with contextlib.suppress(NoMatches):  # the app may be closing
+            status = self.query_one("#status", StatusLine)
+            status.show_status(message, parts, error=error)
 
-    def say(self, message: str) -> None:
+    def _empty_reason(self) -> str:
+        """What the table says when it has no rows."""
+        loaded = len(self.store)
+        engine = self.engine.status
+        if loaded and self.view.filter_text:
+            return f"The filter hides all {loaded} jobs (esc clears it)."
+        if loaded:
+            return ""
+        if engine.state in ("auth", "offline", "degraded"):
+            return f"No jobs loaded: {engine.state}: {engine.reason}"
+        if engine.cycles:
+            return "No jobs in this account."
+        return "Loading jobs…"
+
+    def say(self, message: str, *, error: bool = True) -> None:
         """A message on the status line (and in the log)."""
         self.status_message = message
+        self._status_error = error and bool(message)
         log.info("%s", message)
         self.refresh_status()
 
@@ -318,14 +355,46 @@ class AmstuiApp(App[int]):
         detail = isinstance(self.screen, DetailScreen)
         if action in ("filter", "quick_filter", "next_sort", "reverse_sort") and detail:
             return False
-        if action == "cancel_job" and self.options.readonly:
-            return None  # shown disabled in the footer; pressing it explains why
+        if action == "cancel_job":
+            return not self.options.readonly  # hidden in read-only mode
+        if action == "explain_readonly":
+            return self.options.readonly
         return True
 
+    def action_explain_readonly(self) -> None:
+        self.notify("Read-only mode (--readonly): canceling is disabled", severity="warning")
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.help_keys()))
+
+    def help_keys(self) -> list[tuple[str, str]]:
+        """The help screen's rows, with the keys as bound now (remapped keys included)."""
+        return help_rows(self.bound_keys(), readonly=self.options.readonly)
+
+    def bound_keys(self) -> dict[str, str]:
+        """Binding id -> the keys bound to it now (after the user's keymap)."""
+        keys: dict[str, list[str]] = {}
+        for binding in self._merged_app_bindings():
+            if binding.id:
+                keys.setdefault(binding.id, []).append(binding.key)
+        return {bid: ",".join(k) for bid, k in keys.items()}
+
+    def _merged_app_bindings(self) -> list[Binding]:
+        keymap = dict(self.options.keymap)
+        out: list[Binding] = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.id and binding.id in keymap:
+                for key in keymap[binding.id].split(","):
+                    out.append(
+                        Binding(key.strip(), binding.action, binding.description, id=binding.id)
+                    )
+            else:
+                out.append(binding)
+        return out
 
     def action_refresh(self) -> None:
+        self.engine.refresh_now()  # a manual refresh overrides a server's backoff
         if self.options.autostart:
             self._wake.set()
         else:
@@ -340,8 +409,10 @@ class AmstuiApp(App[int]):
         self.refresh_header()
 
     def action_next_sort(self) -> None:
+        # Columns in their order on screen, then the sort keys with no column on screen.
         table = self.table
-        keys = [k for k in SORTABLE if k in table.column_keys]
+        on_screen = [k for k in table.column_keys if k in SORT_KEYS]
+        keys = on_screen or list(SORT_KEYS)
         index = keys.index(table.sort_key) if table.sort_key in keys else -1
         table.set_sort(keys[(index + 1) % len(keys)])
         self.refresh_status()
@@ -352,52 +423,26 @@ class AmstuiApp(App[int]):
         self.refresh_status()
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.add_class("visible")
-        field.focus()
+        self.query_one("#filter", FilterBar).open()
 
     def action_quick_filter(self, text: str) -> None:
-        field = self.query_one("#filter", Input)
-        field.value = text
+        self.query_one("#filter", FilterBar).set_text(text)
         self.apply_filter(text)
 
     def action_escape(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.query_one("#filter", FilterBar)
         if field.has_focus or field.value:
-            field.value = ""
-            field.remove_class("visible")
+            field.close()
             self.apply_filter("")
             self.table.focus()
         elif self.status_message:
-            self.status_message = ""
-            self.refresh_status()
+            self.say("")
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        # Typing stays instant: the table follows once typing pauses (or on enter).
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if not event.value:
-            self.apply_filter("")  # cleared: everything back at once, before typing resumes
-            return
-        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, self._apply_typed_filter)
-
-    def _apply_typed_filter(self) -> None:
-        self._filter_timer = None
-        with contextlib.suppress(NoMatches):  # the app may be closing
-            self.apply_filter(self.query_one("#filter", Input).value)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        field = self.query_one("#filter", Input)
-        self.apply_filter(field.value)
-        if not field.value:
-            field.remove_class("visible")
-        self.table.focus()
+    @on(FilterBar.FilterChanged)
+    def _filter_changed(self, event: FilterBar.FilterChanged) -> None:
+        self.apply_filter(event.text)
+        if event.done:
+            self.table.focus()
 
     def apply_filter(self, text: str) -> None:
         try:
@@ -406,14 +451,14 @@ class AmstuiApp(App[int]):
             # Never hide jobs because of a filter that cannot be used: show them all.
             job_filter = None
             self.status_message = f"filter not applied: {exc}"
+            self._status_error = True
         else:
             if self.status_message.startswith("filter not applied"):
                 self.status_message = ""
-        table = self.table
-        if (job_filter and job_filter.text) != (table.job_filter and table.job_filter.text):
-            table.job_filter = job_filter
-            with self.batch_update():
-                table.refilter()
+        wanted = job_filter.text if job_filter is not None else ""
+        if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
+            self.view.set_filter(job_filter, wanted)
+            self.table.sync()
         self.refresh_status()
 
     def action_copy_id(self) -> None:
@@ -421,7 +466,7 @@ class AmstuiApp(App[int]):
         if job_id is None:
             return
         self.copy_to_clipboard(job_id)
-        self.notify(f"Copied {job_id}", title="Job id")
+        self.notify(f"Copied {inert(job_id)}", title="Job id", markup=False)
 
     def _current_job_id(self) -> str | None:
         screen = self.screen
@@ -432,9 +477,6 @@ class AmstuiApp(App[int]):
     def action_cancel_job(self) -> None:
         job_id = self._current_job_id()
         if job_id is None:
-            return
-        if self.options.readonly:
-            self.notify("Read-only mode: canceling is disabled", severity="warning")
             return
         entry = self.store.get(job_id)
         if entry is None:
@@ -450,12 +492,31 @@ class AmstuiApp(App[int]):
         self.push_screen(ConfirmCancel(entry.job), answered)
 
     async def _cancel(self, job_id: str) -> None:
+        self._cancels_in_flight += 1
         try:
             await self.engine.cancel(job_id)
         except AmsError as exc:
-            self.notify(str(exc)[:300], title="Cancel failed", severity="error")
+            self.notify(
+                inert(str(exc)[:300]), title="Cancel failed", severity="error", markup=False
+            )
             return
-        self.notify(f"Cancel requested for {short_id(job_id)}", title="Canceling")
+        finally:
+            self._cancels_in_flight -= 1
+        self.notify(
+            f"Cancel requested for {inert(short_id(job_id))}", title="Canceling", markup=False
+        )
+
+    def action_interrupt(self) -> None:
+        """ctrl+c quits; while a cancel request is in flight it asks first."""
+        if self._cancels_in_flight:
+            self.notify(
+                "A cancel request is still in flight: press ctrl+c again to quit anyway",
+                title="Quit?",
+                severity="warning",
+            )
+            self._cancels_in_flight = 0
+            return
+        self.exit()
 
     def open_detail(self, job_id: str) -> None:
         if self.store.get(job_id) is None:
@@ -463,12 +524,16 @@ class AmstuiApp(App[int]):
         # One detail screen, installed once and reused: composing and styling a new screen
         # on every `enter` costs a hundred milliseconds with a big table behind it.
         if not self.is_screen_installed("detail"):
-            self.install_screen(DetailScreen(self.store), "detail")
+            self.install_screen(DetailScreen(self.store, self.view), "detail")
         screen = self.get_screen("detail")
         assert isinstance(screen, DetailScreen)
         screen.show_job(job_id)
         self.push_screen("detail")
         self.refresh_job(job_id)
+
+    @on(RefreshJob)
+    def _refresh_requested(self, event: RefreshJob) -> None:
+        self.refresh_job(event.job_id)
 
     def refresh_job(self, job_id: str) -> None:
         self.run_worker(

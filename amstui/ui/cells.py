@@ -17,6 +17,8 @@ from rich.markup import escape
 
 from amstui.ams.model import JobState
 from amstui.monitor import labels
+from amstui.monitor.inert_text import inert
+from amstui.monitor.job_view import STATE_ORDER
 
 _STYLES = {
     JobState.QUEUED: "dim",
@@ -28,15 +30,6 @@ _STYLES = {
     JobState.CANCELING: "magenta",
 }
 STATE_STYLE = {state: (labels.STATE_GLYPHS[state], style) for state, style in _STYLES.items()}
-STATE_ORDER = {
-    JobState.PROCESSING: 0,
-    JobState.CANCELING: 1,
-    JobState.SCHEDULED: 2,
-    JobState.QUEUED: 3,
-    JobState.ERROR: 4,
-    JobState.CANCELED: 5,
-    JobState.FINISHED: 6,
-}
 BAR_WIDTH = 10
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -113,11 +106,11 @@ def stale_cell(stale: timedelta) -> str:
 
 def name_cell(name: str, width: int) -> str:
     """The name, cut to `width` with an ellipsis (the table would cut it bluntly)."""
-    text = name or "(no name)"
+    text = inert(name) or "(no name)"
     if width > 1 and len(text) > width:
         text = text[: width - 1] + "…"
     return escape(text)
 
 
 def id_cell(job_id: str) -> str:
-    return styled(short_id(job_id), "dim")
+    return styled(inert(short_id(job_id)), "dim")

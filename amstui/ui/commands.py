@@ -6,7 +6,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
+from amstui.monitor.inert_text import inert
 from amstui.ui.cells import short_id
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ class JobCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def _actions(self) -> list[tuple[str, str, str]]:
-        return [
+        actions = [
             ("Refresh now", "refresh", "Run a refresh cycle now"),
             ("Pause / resume refreshing", "pause", "Stop or restart the background refresh"),
             ("Show all jobs", "quick_filter('')", "Clear the filter"),
@@ -31,6 +33,9 @@ class JobCommands(Provider):
             ("Cancel the selected job", "cancel_job", "Asks for confirmation"),
             ("Copy the selected job id", "copy_id", "OSC 52 clipboard"),
         ]
+        if self._app.options.readonly:  # canceling is disabled: not offered
+            actions = [a for a in actions if a[1] != "cancel_job"]
+        return actions
 
     async def discover(self) -> Hits:
         for title, action, help_text in self._actions():
@@ -49,14 +54,14 @@ class JobCommands(Provider):
                 )
         hits = 0
         for job_id, entry in list(self._app.store.entries.items()):
-            text = f"Jump to {entry.job.name} ({short_id(job_id)})"
+            text = inert(f"Jump to {entry.job.name} ({short_id(job_id)})")
             score = matcher.match(f"{entry.job.name} {job_id}")
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(text),
                     partial(self._app.jump_to, job_id),
-                    help=f"{entry.job.state.label} · {job_id}",
+                    help=escape(inert(f"{entry.job.state.label} · {job_id}")),
                 )
                 hits += 1
                 if hits >= MAX_JOB_HITS:

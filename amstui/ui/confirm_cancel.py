@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -9,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from amstui.ams.model import Job
+from amstui.monitor.inert_text import inert
 from amstui.ui.cells import short_id
 
 
@@ -24,15 +26,24 @@ class ConfirmCancel(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static("[b]Cancel this job?[/b]", id="confirm-title")
-            yield Static(f"{self.job.name}\n[dim]{self.job.id}[/dim]", id="confirm-job")
+            yield Static(Text("Cancel this job?", "bold"), id="confirm-title")
+            # The job's name and id exactly as the service has them: data, never markup.
+            job = Text(inert(self.job.name))
+            job.append("\n")
+            job.append(inert(self.job.id), "dim")
+            yield Static(job, id="confirm-job")
             yield Static(
-                f"State: {self.job.state.label}. Canceling stops its tasks; it cannot be resumed.",
+                Text(
+                    f"State: {self.job.state.label}. Canceling stops its tasks; "
+                    "it cannot be resumed."
+                ),
                 id="confirm-note",
             )
             with Horizontal(id="confirm-buttons"):
-                yield Button("Keep running [N]", id="no", variant="primary")
-                yield Button(f"Cancel {short_id(self.job.id)} [Y]", id="yes", variant="error")
+                yield Button(Text("Keep running [N]"), id="no", variant="primary")
+                yield Button(
+                    Text(f"Cancel {inert(short_id(self.job.id))} [Y]"), id="yes", variant="error"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -17,8 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from amstui.ams.exchange import Exchange
+from amstui.monitor.inert_text import inert
+from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
+from amstui.ui.messages import JobsChanged, RefreshJob
 
 MAX_JSON_CHARS = 200_000
 
@@ -64,22 +67,27 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
     for index, task in enumerate(tasks, 1):
         head = Text()
         head.append(f"{index}. ", "bold")
-        head.append(task.name or "(no name)", "bold")
+        head.append(inert(task.name) or "(no name)", "bold")
         head.append("  ")
         head.append_text(Text.from_markup(cells.state_cell(task.state)))
         head.append(f"  {task.progress:.1f}%  ")
         head.append(cells.duration(task.duration(now)) or "not started", "dim")
         parts.append(head)
-        parts.append(Text(f"   {task.id}  processor {task.media_processor_id}", "dim"))
+        # Lines under a task are indented, and so are their wrapped continuations.
+        under = Table.grid()
+        under.add_column(width=3, no_wrap=True)
+        under.add_column()
+        under.add_row("", Text(inert(f"{task.id}  processor {task.media_processor_id}"), "dim"))
         for err in task.error_details:
-            parts.append(Text(f"   ✖ {err.code}: {err.message}", "red"))
+            under.add_row("", Text(inert(f"✖ {err.code}: {err.message}"), "red"))
         for event in task.historical_events:
-            line = Text("   ")
+            line = Text()
             line.append(cells.timestamp(event.timestamp), "dim")
-            line.append(f"  {event.code}")
+            line.append(inert(f"  {event.code}"))
             if event.message:
-                line.append(f"  {event.message[:200]}", "dim")
-            parts.append(line)
+                line.append(inert(f"  {event.message[:200]}"), "dim")
+            under.add_row("", line)
+        parts.append(under)
     return Group(*parts)
 
 
@@ -87,13 +95,13 @@ def exchange_renderable(exchange: Exchange) -> RenderableType:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
-    head.add_row("Request", exchange.request_line)
+    head.add_row("Request", Text(inert(exchange.request_line)))
     status = str(exchange.status) if exchange.status is not None else f"— ({exchange.error})"
-    head.add_row("Status", status)
-    head.add_row("Latency", f"{exchange.latency_s * 1000:.0f} ms")
-    head.add_row("request-id", exchange.header("request-id") or "—")
-    head.add_row("x-ms-request-id", exchange.header("x-ms-request-id") or "—")
-    head.add_row("Fetched", cells.timestamp(exchange.started_at))
+    head.add_row("Status", Text(inert(status)))
+    head.add_row("Latency", Text(f"{exchange.latency_s * 1000:.0f} ms"))
+    head.add_row("request-id", Text(inert(exchange.header("request-id") or "—")))
+    head.add_row("x-ms-request-id", Text(inert(exchange.header("x-ms-request-id") or "—")))
+    head.add_row("Fetched", Text(cells.timestamp(exchange.started_at)))
     body: RenderableType
     text = exchange.body
     if exchange.body_truncated:
@@ -103,10 +111,10 @@ def exchange_renderable(exchange: Exchange) -> RenderableType:
         body = (
             JSON(text[:MAX_JSON_CHARS], indent=2)
             if len(text) <= MAX_JSON_CHARS
-            else Text(text[:MAX_JSON_CHARS])
+            else Text(inert(text[:MAX_JSON_CHARS], keep_lines=True))
         )
     except ValueError:
-        body = Text(text[:MAX_JSON_CHARS] or "(empty body)")
+        body = Text(inert(text[:MAX_JSON_CHARS], keep_lines=True) or "(empty body)")
     return Group(head, Text(""), body)
 
 
@@ -121,10 +129,14 @@ class DetailScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="detail.quit"),
     ]
 
-    def __init__(self, store: JobStore, job_id: str = "") -> None:
+    def __init__(self, store: JobStore, view: JobView, job_id: str = "") -> None:
         super().__init__()
         self.store = store
+        self.view = view
         self.job_id = job_id
+        #: The version of the job last drawn (a change to another job redraws nothing).
+        self._drawn = -1
+        self._raw_drawn: tuple[Exchange, ...] = ()
 
     def show_job(self, job_id: str) -> None:
         """Point the (reused) screen at another job. The timing and tasks are drawn at once;
@@ -132,6 +144,7 @@ class DetailScreen(Screen[None]):
         self.job_id = job_id
         if self.is_mounted:
             self.render_job(raw=False)
+            self._raw_drawn = ()
             self.query_one("#detail-raw", Static).update(Text("…", "dim"))
             self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
             self.call_after_refresh(self._render_raw)
@@ -139,26 +152,47 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
         with VerticalScroll(id="detail-body"):
-            yield Static("[b]Timing[/b]", classes="section")
+            yield Static(Text("Timing", "bold"), classes="section")
             yield Static(id="detail-timing")
-            yield Static("[b]Tasks[/b]", classes="section")
+            yield Static(Text("Tasks", "bold"), classes="section")
             yield Static(id="detail-tasks")
-            yield Static("[b]Raw OData response[/b]", classes="section")
+            yield Static(Text("Raw OData response", "bold"), classes="section")
             yield Static(id="detail-raw")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.view.subscribe(self._view_moved)
+        self.set_interval(1.0, self._tick)
         self.render_job()
+
+    def on_unmount(self) -> None:
+        self.view.unsubscribe(self._view_moved)
+
+    def _view_moved(self) -> None:
+        self.post_message(JobsChanged(self.view.version))
+
+    def on_jobs_changed(self, event: JobsChanged) -> None:
+        event.stop()
+        entry = self.store.get(self.job_id)
+        if self.is_current and entry is not None and entry.version != self._drawn:
+            self.render_job()
+
+    def _tick(self) -> None:
+        # Elapsed time and ETA move with the clock while the job runs.
+        entry = self.store.get(self.job_id)
+        if self.is_current and entry is not None and not entry.job.is_final:
+            self.render_job(raw=False)
 
     def render_job(self, raw: bool = True) -> None:
         entry = self.store.get(self.job_id)
         if entry is None:
             return
+        self._drawn = entry.version
         now = self.store.now()
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append_text(Text.from_markup(cells.state_cell(entry.job.state, entry.gone)))
-        title.append(f"  {entry.job.name}  ", "bold")
-        title.append(entry.job.id, "dim")
+        title.append(f"  {inert(entry.job.name)}  ", "bold")
+        title.append(inert(entry.job.id), "dim")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-timing", Static).update(timing_table(entry, now))
         self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
@@ -167,6 +201,9 @@ class DetailScreen(Screen[None]):
 
     def _render_raw(self) -> None:
         exchanges = self.store.exchanges(self.job_id)
+        if exchanges and exchanges == self._raw_drawn:
+            return  # highlighting the JSON is the costly part: only when it changed
+        self._raw_drawn = exchanges
         raw: RenderableType
         if exchanges:
             raw = Group(*(exchange_renderable(e) for e in exchanges))
@@ -175,7 +212,7 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-raw", Static).update(raw)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss()
 
     def action_jump_raw(self) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
@@ -188,4 +225,4 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
 
     def action_refresh_job(self) -> None:
-        self.app.refresh_job(self.job_id)  # type: ignore[attr-defined]
+        self.post_message(RefreshJob(self.job_id))

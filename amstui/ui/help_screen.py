@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from amstui.monitor.inert_text import inert
 from amstui.ui.keys import help_rows
 
 FILTER_HELP = (
@@ -22,16 +24,21 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
+    def __init__(self, rows: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        #: (keys, description): the keys as bound now (a user's keymap included).
+        self.rows = rows if rows is not None else help_rows()
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for keys, description in help_rows():
-            table.add_row(keys, description)
+        for keys, description in self.rows:
+            table.add_row(Text(inert(keys)), Text(description))
         with VerticalScroll(id="help-box"):
             yield Static("[b]amstui keys[/b]", id="help-title")
             yield Static(table)
-            yield Static(FILTER_HELP, id="help-filter")
+            yield Static(Text(FILTER_HELP), id="help-filter")
             yield Static("[dim]esc or ? to close[/dim]")
 
     def action_dismiss(self) -> None:  # type: ignore[override]

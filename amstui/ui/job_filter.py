@@ -100,8 +100,10 @@ def parse_filter(text: str) -> JobFilter | None:
         raise FilterError(f"filter longer than {MAX_FILTER} characters")
     predicates: list[Predicate] = []
     for raw in text.split():
-        negate = raw.startswith("!") and len(raw) > 1
-        term = raw[1:] if negate else raw
+        term = raw.lstrip("!")
+        if not term:
+            raise FilterError("! needs a term after it, e.g. !finished")
+        negate = (len(raw) - len(term)) % 2 == 1  # !!x is x again
         predicate = _term(term)
         predicates.append((lambda p: lambda j: not p(j))(predicate) if negate else predicate)
     return JobFilter(text, lambda j: all(p(j) for p in predicates))

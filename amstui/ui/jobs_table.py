@@ -1,31 +1,37 @@
-"""`JobsTable`: one row per job, keyed by job Id, reconciled in place.
+"""`JobsTable`: the live jobs table, a Line-API widget (`ScrollView` + `render_line`).
 
-Rows are never cleared and rebuilt on a refresh: changed cells are updated, new jobs added,
-jobs that stop matching the filter removed, and the cursor put back on the job it was on
-(DataTable.sort keeps the cursor *index*, not the row). Column sets follow the terminal width
-so that 80 columns stay readable.
+The table owns no rows. It draws the lines on screen straight from a `JobView` (the store's
+jobs, sorted and filtered, in `amstui.monitor.job_view`): line 0 is the header, line `y` the
+row `scroll_y + y - 1`. Each row's strip is cached, keyed by its cells' text and the column
+layout. A change to a job (its version moved) or a second passing (for a row whose cells move
+with time) repaints nothing off screen and, on screen, only the cells whose text changed. The
+cursor stays on its job through sorts, filters, updates and arrivals: its row is found again by
+binary search in the view.
+
+Column sets follow the terminal width so that 80 columns stay readable; on narrow terminals the
+ETA and Duration columns give way before the Name gets too short (the Id always stays).
 """
 
 from __future__ import annotations
 
-import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
+from rich.segment import Segment
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
+from textual import events
 from textual.binding import Binding
-from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, Row, RowDoesNotExist, RowKey
 
+from amstui.monitor.inert_text import inert
+from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
-from amstui.ui.job_filter import JobFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,43 +59,30 @@ COLUMNS = (
     ColumnSpec("started", "Started", 11, 140),
     ColumnSpec("id", "Id", 8),
 )
-SORTABLE = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
+SORTABLE = SORT_KEYS
 MIN_NAME = 12
-#: The 1 s tick leaves alone rows whose cells were computed less than this long ago.
-TICK_SKIP = 0.9
+#: Spaces each side of a cell.
+PADDING = 1
+#: Columns that give way (in this order) on a narrow terminal before the name gets too short.
+YIELDING = ("eta", "duration")
+#: Row strips kept (a few screens' worth; rows off screen keep nothing).
+STRIP_CACHE = 400
 
 
-def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
-    """The value rows sort by for a sort key (comparable across all jobs)."""
-    job = entry.job
-    if key == "state":
-        return cells.state_rank(job.state, entry.gone)
-    if key == "name":
-        return job.name.lower()
-    if key == "progress":
-        return job.progress if job.progress is not None else -1.0
-    if key == "duration":
-        elapsed = job.elapsed(now)
-        return elapsed.total_seconds() if elapsed is not None else -1.0
-    if key == "priority":
-        return job.priority
-    if key == "eta":
-        eta = entry.eta(now)
-        return eta.total_seconds() if eta is not None else float("inf")
-    if key == "id":
-        return job.id
-    return created_key(entry)
+def columns_for(width: int, room: int | None = None) -> tuple[ColumnSpec, ...]:
+    """The columns for a terminal `width`, fitted to `room` cells (the table's own width)."""
+    room = width if room is None else room
+    specs = [c for c in COLUMNS if c.min_terminal <= width < c.max_terminal]
+    for key in YIELDING:
+        if _name_width(specs, room) >= MIN_NAME:
+            break
+        specs = [c for c in specs if c.key != key]
+    return tuple(specs)
 
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-def created_key(entry: JobEntry) -> datetime:
-    return entry.job.created or _NEVER
-
-
-def columns_for(width: int) -> tuple[ColumnSpec, ...]:
-    return tuple(c for c in COLUMNS if c.min_terminal <= width < c.max_terminal)
+def _name_width(specs: Iterable[ColumnSpec], width: int) -> int:
+    others = sum(c.width + 2 * PADDING for c in specs if c.key != "name")
+    return width - others - 2 * PADDING
 
 
 def row_cells(
@@ -134,406 +127,418 @@ def row_cells(
     return values
 
 
-class JobsTable(DataTable[str]):
-    """The live jobs table. The app calls `reconcile` with the ids that changed."""
+def moves_with_time(entry: JobEntry) -> bool:
+    """A row whose cells change as time passes (running time, ETA, stale age)."""
+    return entry.stale_since is not None or not (entry.job.is_final or entry.gone)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The columns on screen and their widths: part of every cached row's key."""
+
+    specs: tuple[ColumnSpec, ...]
+    widths: tuple[int, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.specs)
+
+    def width_of(self, key: str, default: int) -> int:
+        for spec, width in zip(self.specs, self.widths, strict=True):
+            if spec.key == key:
+                return width
+        return default
+
+
+def layout_for(width: int, room: int | None = None) -> Layout:
+    room = width if room is None else room
+    specs = columns_for(width, room)
+    name = max(MIN_NAME, _name_width(specs, room))
+    return Layout(specs, tuple(name if c.key == "name" else c.width for c in specs))
+
+
+class JobsTable(ScrollView, can_focus=True):
+    """The live jobs table (see the module docstring)."""
 
     BINDINGS = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home", "top", "Top", show=False),
+        Binding("end", "bottom", "Bottom", show=False),
         Binding("g", "top", "Top", show=False, id="table.top"),
         Binding("G", "bottom", "Bottom", show=False, id="table.bottom"),
+        Binding("enter", "select", "Open", show=False),
     ]
 
-    def __init__(self, store: JobStore, *, id: str | None = None) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+    COMPONENT_CLASSES = {
+        "jobs-table--header",
+        "jobs-table--cursor",
+    }
+
+    DEFAULT_CSS = """
+    JobsTable {
+        overflow-x: hidden;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .jobs-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .jobs-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .jobs-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .jobs-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .jobs-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class CursorMoved(Message):
+        """The cursor is on another job (or on none)."""
+
+        def __init__(self, job_id: str | None) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class JobChosen(Message):
+        """`enter` (or a click on the cursor's row): open this job."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    def __init__(self, store: JobStore, view: JobView, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.store = store
-        self.job_filter: JobFilter | None = None
-        self.sort_key = "created"
-        self.sort_reverse = True  # newest first
-        self._specs: tuple[ColumnSpec, ...] = ()
-        self._shown: set[str] = set()  # job ids with a row
-        #: Each job's latest cells and their signature (plain text + style), shown or not.
-        self._cells: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {}
-        self._computed_at: dict[str, float] = {}
-        self._offsets_cache: tuple[object, int, list[tuple[RowKey, int]]] | None = None
-        self._offscreen_changes = False
-        #: Rows changed on screen since the last frame: row key -> row index.
-        self._dirty_rows: dict[RowKey, int] = {}
+        self.view = view
+        self.cursor_row = 0
+        self._cursor_id: str | None = None
+        self._layout = layout_for(120)
+        self._terminal_width = 120
+        self._layout_room = 0
+        self._order_seen = -1
+        #: Row strips: job id -> (key, strip), most recently drawn last.
+        self._strips: OrderedDict[str, tuple[tuple[Layout, tuple[str, ...]], Strip]] = OrderedDict()
+        #: What each line on screen shows: line -> (job id, version, time bucket, cells).
+        self._painted: dict[int, tuple[str, int, int, tuple[str, ...]]] = {}
+        #: Row strips built (cache misses): tests and benchmarks read it.
+        self.rows_rendered = 0
+        #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
+        #: where the first row would be.
+        self.empty_reason = ""
 
-    # ------------------------------------------------------------------ columns
+    def set_empty_reason(self, text: str) -> None:
+        if text != self.empty_reason:
+            self.empty_reason = text
+            if not len(self.view):
+                self.refresh()
 
-    def _name_width(self, width: int) -> int:
-        others = sum(c.width + 2 * self.cell_padding for c in self._specs if c.key != "name")
-        return max(MIN_NAME, width - others - 2 * self.cell_padding - 2)
-
-    def setup_columns(self, width: int) -> None:
-        specs = columns_for(width)
-        if specs == self._specs and self.columns:
-            name = self.columns.get(ColumnKey("name"))
-            if name is not None and name.width != self._name_width(width):
-                # Names are cut to the column width with an ellipsis: redraw them all.
-                name.width = self._name_width(width)
-                self._cells.clear()
-                self._require_update_dimensions = True
-                self.rebuild()
-            return
-        self._specs = specs
-        self.clear(columns=True)
-        self._shown.clear()
-        self._cells.clear()
-        for spec in specs:
-            label = spec.label
-            self.add_column(label, width=spec.width or self._name_width(width), key=spec.key)
-        self._label_columns()
-        self.rebuild()
+    # ------------------------------------------------------------------ reading
 
     @property
-    def _y_offsets(self) -> list[tuple[RowKey, int]]:
-        """DataTable rebuilds this list of every row on each render after any cell update
-        (its cache is keyed by the update count): O(rows) per frame. Every row here is one
-        line high, so the list only changes when the rows or their order change; the cache
-        holds the row-location mapping itself, which sort, add and remove replace or grow."""
-        locations = self._row_locations
-        cached = self._offsets_cache
-        if cached is not None and cached[0] is locations and cached[1] == len(locations):
-            return cached[2]
-        get_key = locations.get_key
-        offsets = [(get_key(index), 0) for index in range(len(locations))]
-        self._offsets_cache = (locations, len(locations), offsets)  # type: ignore[assignment]
-        return offsets  # type: ignore[return-value]
-
-    @property
-    def _bar_width(self) -> int:
-        progress = next((c for c in self._specs if c.key == "progress"), None)
-        return max(3, progress.width - 5) if progress else cells.BAR_WIDTH
-
-    @property
-    def _name_width_now(self) -> int:
-        name = self.columns.get(ColumnKey("name"))
-        return name.width if name is not None else 40
-
-    @property
-    def column_keys(self) -> tuple[str, ...]:
-        return tuple(c.key for c in self._specs)
-
-    # ------------------------------------------------------------------ rows
+    def row_count(self) -> int:
+        return len(self.view)
 
     @property
     def cursor_job_id(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
-        except Exception:
-            return None
-        return key.value
+        return self.view.job_id_at(self.cursor_row)
 
-    def _matches(self, entry: JobEntry) -> bool:
-        return self.job_filter is None or self.job_filter(entry.job)
+    @property
+    def sort_key(self) -> str:
+        return self.view.sort_key
 
-    def _restore_cursor(self, job_id: str | None) -> None:
-        if job_id is None or not self.row_count:
-            return
-        try:
-            index = self.get_row_index(RowKey(job_id))
-        except RowDoesNotExist:
-            return
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False, scroll=False)
+    @property
+    def sort_reverse(self) -> bool:
+        return self.view.reverse
 
-    def _cells_for(
-        self, job_id: str, entry: JobEntry, now: datetime, *, reuse: bool = False
-    ) -> tuple[dict[str, str], tuple[str, ...]]:
-        """The row's cells and their signature; a final job's cached cells are reused."""
-        cached = self._cells.get(job_id)
-        if reuse and cached is not None and entry.job.is_final and entry.stale_since is None:
-            return cached
-        values = row_cells(entry, now, self.column_keys, self._bar_width, self._name_width_now)
-        self._computed_at[job_id] = time.monotonic()
-        return values, tuple(values.values())
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return self._layout.keys
 
-    def refilter(self) -> None:
-        """Apply a new filter with the fewest row changes: rows that no longer match go in
-        one pass (the order of the others is kept), rows that now match are added."""
-        keep = self.cursor_job_id
-        now = self.store.now()
-        wanted = {i for i, e in self.store.entries.items() if self._matches(e)}
-        gone = self._shown - wanted
-        if gone:
-            self._bulk_remove(gone)
-        added: list[tuple[str, dict[str, str]]] = []
-        for job_id in wanted - self._shown:
-            entry = self.store.entries[job_id]
-            values, signature = self._cells_for(job_id, entry, now, reuse=True)
-            self._cells[job_id] = (values, signature)
-            self._shown.add(job_id)
-            added.append((job_id, values))
-        if added:
-            self._bulk_add(added)
-            self._sort()
-        self._restore_cursor(keep)
+    @property
+    def job_filter_text(self) -> str:
+        return self.view.filter_text
 
-    def _bulk_remove(self, job_ids: set[str]) -> None:
-        order = [
-            key
-            for key in (self._row_locations.get_key(i) for i in range(self.row_count))
-            if key is not None and key.value not in job_ids
-        ]
-        for job_id in job_ids:
-            key = RowKey(job_id)
-            self._data.pop(key, None)
-            self.rows.pop(key, None)
-        self._shown -= job_ids
-        self._row_locations = TwoWayDict({key: index for index, key in enumerate(order)})
-        self._require_update_dimensions = True
-        self._update_count += 1
-        self.cursor_coordinate = self.cursor_coordinate
-        self.check_idle()
-        self.refresh()
+    def job_id_at(self, row: int) -> str | None:
+        return self.view.job_id_at(row)
 
-    def rebuild(self) -> None:
-        """All rows again (after a filter or column change); the cursor stays on its job.
+    def cell_text(self, job_id: str, column: str) -> str:
+        """The plain text of one cell of a job's row (whether on screen or not)."""
+        entry = self.store.get(job_id)
+        if entry is None:
+            return ""
+        values = row_cells(entry, self.store.now(), (column,), *self._cell_widths())
+        return Text.from_markup(values[column]).plain
 
-        Rows are added in bulk: DataTable.add_row measures every cell for auto-width
-        columns, which ours are not, and costs ~90 µs a row; 10,000 rows would block the
-        UI for a second on every keystroke in the filter.
-        """
-        keep = self.cursor_job_id
-        self.clear(columns=False)
-        self._shown.clear()
-        now = self.store.now()
-        rows: list[tuple[str, dict[str, str]]] = []
-        for job_id, entry in self.store.entries.items():
-            if self._matches(entry):
-                values, signature = self._cells_for(job_id, entry, now, reuse=True)
-                self._cells[job_id] = (values, signature)
-                self._shown.add(job_id)
-                rows.append((job_id, values))
-        self._bulk_add(rows)
-        self._sort()
-        self._restore_cursor(keep)
+    @property
+    def _rows_on_screen(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
 
-    def _bulk_add(self, rows: list[tuple[str, dict[str, str]]]) -> None:
-        if not rows:
-            return
-        column_keys = [column.key for column in self.ordered_columns]
-        start = self.row_count
-        locations, data, table_rows = self._row_locations, self._data, self.rows
-        for offset, (job_id, values) in enumerate(rows):
-            key = RowKey(job_id)
-            locations[key] = start + offset
-            data[key] = dict(zip(column_keys, values.values(), strict=True))
-            table_rows[key] = Row(key, 1, None, False)
-        self._require_update_dimensions = True
-        self.cursor_coordinate = self.cursor_coordinate
-        self._update_count += 1
-        self.check_idle()
-        self.refresh()
+    @property
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
 
-    def reconcile(self, job_ids: Iterable[str]) -> None:
-        """Bring the rows of `job_ids` up to date with the store."""
-        keep = self.cursor_job_id
-        now = self.store.now()
-        resort = False
-        new_rows: list[tuple[str, dict[str, str]]] = []
-        for job_id in job_ids:
-            entry = self.store.get(job_id)
-            present = job_id in self._shown
-            if entry is None:
-                continue
-            if not self._matches(entry):
-                self._cells[job_id] = self._cells_for(job_id, entry, now)
-                if present:
-                    self.remove_row(job_id)
-                    self._shown.discard(job_id)
-                continue
-            if not present:
-                values, signature = self._cells_for(job_id, entry, now)
-                self._cells[job_id] = (values, signature)
-                self._shown.add(job_id)
-                new_rows.append((job_id, values))
-                continue
-            resort |= self._update(job_id, entry, now)
-        if new_rows:
-            self._bulk_add(new_rows)
-            resort = True
-        if resort:
-            self._sort()
-        self._restore_cursor(keep)
-
-    def _update(self, job_id: str, entry: JobEntry, now: datetime) -> bool:
-        """Update the cells that changed; True if the row may have to move."""
-        values, signature = self._cells_for(job_id, entry, now)
-        old = self._cells.get(job_id)
-        self._cells[job_id] = (values, signature)
-        if old is not None and old[1] == signature:
-            return False
-        changed_sort = self.sort_key not in self.column_keys
-        for index, (key, value) in enumerate(values.items()):
-            if old is None or old[1][index] != signature[index]:
-                self._set_cell(job_id, key, value)
-                changed_sort |= key == self.sort_key
-        return changed_sort
-
-    def _set_cell(self, job_id: str, column: str, value: str) -> None:
-        """Like DataTable.update_cell, but repaint only that cell, not the whole table: over
-        SSH a one-second tick would otherwise resend every visible row."""
-        row_key = RowKey(job_id)
-        column_key = ColumnKey(column)
-        self._data[row_key][column_key] = value
-        row = self._row_locations.get(row_key)
-        col = self._column_locations.get(column_key)
-        if row is None or col is None:
-            self._update_count += 1
-            self.refresh()
-            return
-        # DataTable.refresh_coordinate sums the heights of all rows above (O(rows)); every
-        # row here is one line high, so the cell's region is known directly.
-        columns = self.ordered_columns
-        x = sum(c.get_render_width(self) for c in columns[:col]) + self._row_label_column_width
-        y = row + (self.header_height if self.show_header else 0)
-        region = Region(x, y, columns[col].get_render_width(self), 1)
-        if not self.window_region.overlaps(region):
-            # Off screen: no repaint, and the render caches of the visible rows stay valid
-            # (bumping the update count would re-render every visible row on the next frame).
-            # They are invalidated when the view moves (scroll, resize).
-            self._offscreen_changes = True
-            return
-        # On screen: forget only this row's cached rendering (evicted before the next frame,
-        # see render_lines) rather than bumping the update count, which would make the next
-        # frame re-render every visible cell.
-        self._dirty_rows[row_key] = row
-        self._refresh_region(region)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        if self._dirty_rows:
-            self._evict_dirty_rows()
-        return super().render_lines(crop)
-
-    def _evict_dirty_rows(self) -> None:
-        dirty, self._dirty_rows = self._dirty_rows, {}
-        indexes = set(dirty.values())
-        header = self.header_height if self.show_header else 0
-        lines = {index + header for index in indexes}
-        count = self._update_count
-        for index in indexes:
-            self._row_renderable_cache.discard((count, index))
-        for key in list(self._cell_render_cache.keys()):
-            if key[0] in dirty:
-                self._cell_render_cache.discard(key)
-        for row_key in list(self._row_render_cache.keys()):
-            if row_key[0] in dirty:
-                self._row_render_cache.discard(row_key)
-        for line_key in list(self._line_cache.keys()):
-            if line_key[0] in lines:
-                self._line_cache.discard(line_key)
-
-    def _view_moved(self) -> None:
-        if self._offscreen_changes:
-            self._offscreen_changes = False
-            self._update_count += 1
-            self.refresh()
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        self._view_moved()
-        super().watch_scroll_y(old_value, new_value)
-
-    def on_resize(self) -> None:
-        self._view_moved()
-
-    def tick(self) -> None:
-        """Time moves: running durations, ETAs and stale ages of the visible active rows
-        (those a refresh did not just redraw: one repaint a second, not two)."""
-        now = self.store.now()
-        keep = self.cursor_job_id
-        resort = False
-        recent = time.monotonic() - TICK_SKIP
-        # Only the rows on screen: a row scrolled into view catches up on the next tick, and
-        # thousands of running jobs must not stall the UI once a second.
-        for job_id in self.visible_job_ids():
-            entry = self.store.get(job_id)
-            if entry is None:
-                continue
-            if entry.job.is_final and entry.stale_since is None:
-                continue
-            if self._computed_at.get(job_id, 0.0) > recent:
-                continue
-            resort |= self._update(job_id, entry, now)
-        if resort:
-            self._sort()
-            self._restore_cursor(keep)
-
-    def _sort(self) -> None:
-        # Sorted through the store, not the cells, so that any key works whichever columns
-        # the terminal width leaves on screen (the id cell carries the job id).
-        if not self.row_count:
-            return
-        entries = self.store.entries
-        now = self.store.now()
-        by = self.sort_key
-
-        def key(row_key: RowKey) -> tuple[Any, ...]:
-            entry = entries.get(row_key.value or "")
-            if entry is None:
-                return ((), _NEVER)
-            return (sort_value(entry, by, now), created_key(entry))
-
-        # DataTable.sort would do the same through its generic per-row key wrapper (twice as
-        # slow on 10,000 rows); the row keys are sorted directly here.
-        ordered = sorted(self._row_locations, key=key, reverse=self.sort_reverse)
-        self._row_locations = TwoWayDict({row_key: i for i, row_key in enumerate(ordered)})
-        self._update_count += 1
-        self.refresh()
-
-    def set_sort(self, key: str, reverse: bool | None = None) -> None:
-        keep = self.cursor_job_id
-        if reverse is None:
-            reverse = (
-                not self.sort_reverse
-                if key == self.sort_key
-                else key in ("created", "progress", "duration", "priority")
-            )
-        self.sort_key, self.sort_reverse = key, reverse
-        self._sort()
-        self._restore_cursor(keep)
-        self._label_columns()
-
-    def _label_columns(self) -> None:
-        for spec in self._specs:
-            column = self.columns.get(ColumnKey(spec.key))
-            if column is None:
-                continue
-            arrow = ""
-            if spec.key == self.sort_key:
-                arrow = " ▼" if self.sort_reverse else " ▲"
-            column.label = Text(spec.label + arrow)
-        self._require_update_dimensions = True
-        self.refresh()
+    @property
+    def _top(self) -> int:
+        return int(self.scroll_y)
 
     def visible_job_ids(self) -> frozenset[str]:
         """Job ids of the rows on screen (the engine refreshes them first under a budget)."""
-        top = int(self.scroll_y)
-        height = max(self.size.height - 1, 1)
-        ids = []
-        for index in range(top, min(top + height, self.row_count)):
-            try:
-                ids.append(self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value)
-            except Exception:
-                break
-        return frozenset(i for i in ids if i)
+        return frozenset(self.view.ids_between(self._top, self._top + self._rows_on_screen))
 
-    def action_top(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=0)
+    # ------------------------------------------------------------------ layout
 
-    def action_bottom(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1)
+    def setup_columns(self, width: int) -> None:
+        """Columns for a terminal `width` (tiers), fitted to the room the table has."""
+        self._terminal_width = width
+        self._fit(self._width or width)
+
+    def _fit(self, room: int) -> None:
+        self._layout_room = room
+        layout = layout_for(self._terminal_width, room)
+        if layout != self._layout:
+            self._layout = layout
+            self._strips.clear()
+            self._update_virtual_size()
+            self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        # As wide as the table: it never scrolls sideways (the name column takes the room).
+        self.virtual_size = Size(self._width, len(self.view) + 1)
+
+    def _cell_widths(self) -> tuple[int, int]:
+        progress = self._layout.width_of("progress", cells.BAR_WIDTH + 5)
+        return max(3, progress - 5), self._layout.width_of("name", 40)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.setup_columns(self._terminal_width)
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    # ------------------------------------------------------------------ changes
+
+    def sync(self) -> None:
+        """Catch up with the view: repaint what changed on screen, nothing else."""
+        view = self.view
+        if view.order_version != self._order_seen:
+            self._order_seen = view.order_version
+            self._update_virtual_size()
+            self._restore_cursor()
+            self.refresh()
+            return
+        self._refresh_changed_lines()
+
+    def _restore_cursor(self) -> None:
+        size = len(self.view)
+        row = self.view.row_of(self._cursor_id) if self._cursor_id is not None else None
+        if row is None:
+            row = min(self.cursor_row, max(size - 1, 0))
+        self._set_cursor(row, scroll=row != self.cursor_row)
+
+    def _refresh_changed_lines(self) -> None:
+        """Repaint the cells on screen whose text changed, and only those: a terminal update
+        then carries a few cells, not whole lines (what a steady refresh costs over SSH)."""
+        entries = self.store.entries
+        bucket = self._bucket()
+        top = self._top
+        for y, job_id in enumerate(self.view.ids_between(top, top + self._rows_on_screen), 1):
+            entry = entries.get(job_id)
+            if entry is None:
+                continue
+            painted = self._painted.get(y)
+            if painted is None or painted[0] != job_id:
+                self.refresh(Region(0, y, self._width, 1))
+                continue
+            moves = bucket if moves_with_time(entry) else 0
+            if painted[1] == entry.version and painted[2] == moves:
+                continue  # nothing new for this row
+            values = self._row_values(entry)
+            x = 0
+            for width, old, new in zip(self._layout.widths, painted[3], values, strict=False):
+                cell = width + 2 * PADDING
+                if old != new:
+                    self.refresh(Region(x, y, cell, 1))
+                x += cell
+            self._painted[y] = (job_id, entry.version, moves, values)
+
+    def tick(self) -> None:
+        """Time moves: running durations, ETAs and stale ages of the visible rows."""
+        self._refresh_changed_lines()
+
+    def _bucket(self) -> int:
+        return int(self.store.now().timestamp())
+
+    def set_sort(self, key: str, reverse: bool | None = None) -> None:
+        self.view.set_sort(key, reverse)
+        self.sync()
+
+    # ------------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self._width
+        if y == 0 and width != self._layout_room:
+            # The room changed without a resize (a scrollbar came or went): fit the columns.
+            self._fit(width)
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip().adjust_cell_length(width, base).apply_style(base)
+        row = self._top + y - 1
+        job_id = self.view.job_id_at(row)
+        entry = self.store.get(job_id) if job_id is not None else None
+        if job_id is None or entry is None:
+            self._painted.pop(y, None)
+            if y == 1 and not len(self.view) and self.empty_reason:
+                note = Text(f" {inert(self.empty_reason)}", style="italic", end="")
+                note.truncate(width, overflow="ellipsis")
+                strip = Strip(note.render(self.app.console), note.cell_len)
+                return strip.adjust_cell_length(width).apply_style(base)
+            return Strip.blank(width, base)
+        bucket = self._bucket() if moves_with_time(entry) else 0
+        values = self._row_values(entry)
+        self._painted[y] = (job_id, entry.version, bucket, values)
+        strip = self._row_strip(job_id, values).adjust_cell_length(width)
+        strip = strip.apply_style(base)
+        if row == self.cursor_row:
+            cursor = self.get_component_rich_style("jobs-table--cursor")
+            strip = Strip(Segment.apply_style(strip, None, cursor), strip.cell_length)
+        return strip
+
+    def _row_values(self, entry: JobEntry) -> tuple[str, ...]:
+        bar, name = self._cell_widths()
+        return tuple(row_cells(entry, self.store.now(), self._layout.keys, bar, name).values())
+
+    def _row_strip(self, job_id: str, values: tuple[str, ...]) -> Strip:
+        """The row drawn from its cells' markup; cached by the cells and the layout, so an
+        unchanged row is never drawn twice."""
+        key = (self._layout, values)
+        cached = self._strips.get(job_id)
+        if cached is not None and cached[0] == key:
+            self._strips.move_to_end(job_id)
+            return cached[1]
+        self.rows_rendered += 1
+        line = Text(no_wrap=True, end="")
+        for width, value in zip(self._layout.widths, values, strict=True):
+            cell = Text.from_markup(value, end="")
+            cell.truncate(width, overflow="ellipsis", pad=True)
+            line.append(" " * PADDING)
+            line.append_text(cell)
+            line.append(" " * PADDING)
+        strip = Strip(line.render(self.app.console), line.cell_len)
+        self._strips[job_id] = (key, strip)
+        if len(self._strips) > STRIP_CACHE:
+            self._strips.popitem(last=False)
+        return strip
+
+    def _header_strip(self) -> Strip:
+        style = self.get_component_rich_style("jobs-table--header")
+        line = Text(no_wrap=True, end="", style=style)
+        for spec, width in zip(self._layout.specs, self._layout.widths, strict=True):
+            label = spec.label
+            if spec.key == self.view.sort_key:
+                label += " ▼" if self.view.reverse else " ▲"
+            cell = Text(label, end="")
+            cell.truncate(width, overflow="ellipsis", pad=True)
+            line.append(" " * PADDING)
+            line.append_text(cell)
+            line.append(" " * PADDING)
+        header = Strip(line.render(self.app.console), line.cell_len)
+        return header.adjust_cell_length(self._width, style)
+
+    # ------------------------------------------------------------------ the cursor
+
+    def _set_cursor(self, row: int, *, scroll: bool = True) -> None:
+        size = len(self.view)
+        row = min(max(row, 0), max(size - 1, 0))
+        old_row, old_id = self.cursor_row, self._cursor_id
+        self.cursor_row = row
+        self._cursor_id = self.view.job_id_at(row)
+        if old_row != row:
+            self._refresh_row(old_row)
+            self._refresh_row(row)
+        if scroll:
+            self._scroll_cursor_into_view()
+        if self._cursor_id != old_id:
+            self.post_message(self.CursorMoved(self._cursor_id))
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - self._top + 1
+        if 1 <= y <= self._rows_on_screen:
+            self.refresh(Region(0, y, self._width, 1))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top, height = self._top, self._rows_on_screen
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False)
+
+    def move_cursor(self, row: int) -> None:
+        self._set_cursor(row)
 
     def jump_to(self, job_id: str) -> bool:
-        try:
-            index = self.get_row_index(RowKey(job_id))
-        except RowDoesNotExist:
+        row = self.view.row_of(job_id)
+        if row is None:
             return False
-        self.move_cursor(row=index)
+        self._set_cursor(row)
         return True
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor_row - 1)
+
+    def action_page_down(self) -> None:
+        page = self._rows_on_screen
+        self.scroll_to(y=self._top + page, animate=False)
+        self._set_cursor(self.cursor_row + page)
+
+    def action_page_up(self) -> None:
+        page = self._rows_on_screen
+        self.scroll_to(y=max(self._top - page, 0), animate=False)
+        self._set_cursor(self.cursor_row - page)
+
+    def action_top(self) -> None:
+        self._set_cursor(0)
+
+    def action_bottom(self) -> None:
+        self._set_cursor(len(self.view) - 1)
+
+    def action_select(self) -> None:
+        job_id = self.cursor_job_id
+        if job_id is not None:
+            self.post_message(self.JobChosen(job_id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        row = self._top + event.y - 1
+        if row >= len(self.view):
+            return
+        if row == self.cursor_row:
+            self.action_select()
+        else:
+            self._set_cursor(row, scroll=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self._painted.clear()
+        super().watch_scroll_y(old_value, new_value)

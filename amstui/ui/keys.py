@@ -21,8 +21,9 @@ APP_BINDINGS = [
     Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.sort_reverse"),
     Binding("r", "refresh", "Refresh", id="app.refresh"),
     Binding("p", "pause", "Pause", id="app.pause"),
-    Binding("c", "cancel_job", "Cancel job", id="app.cancel"),
-    Binding("y", "copy_id", "Copy id", id="app.copy"),
+    Binding("c", "cancel_job", "Cancel", id="app.cancel"),
+    # Not in the footer (it must keep `q Quit` at 80 columns); in the help and the palette.
+    Binding("y", "copy_id", "Copy id", show=False, id="app.copy"),
     Binding("0", "quick_filter('')", "Show all jobs", show=False, id="app.filter_all"),
     Binding(
         "1", "quick_filter('state:active')", "Show active jobs", show=False, id="app.filter_active"
@@ -60,7 +61,13 @@ APP_BINDINGS = [
     ),
     Binding("escape", "escape", "Back", show=False, id="app.escape"),
     Binding("q", "quit", "Quit", id="app.quit"),
+    Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.interrupt"),
 ]
+
+#: `c` in read-only mode: says why nothing happens (the cancel binding is hidden then).
+READONLY_CANCEL = Binding(
+    "c", "explain_readonly", "Cancel (read-only)", show=False, id="app.cancel_readonly"
+)
 
 KEY_LABELS = {
     "question_mark": "?",
@@ -69,11 +76,28 @@ KEY_LABELS = {
 }
 
 
-def help_rows() -> list[tuple[str, str]]:
+#: Help-screen wording where the footer's short label says too little.
+LONG_DESCRIPTIONS = {"app.cancel": "Cancel the selected job (asks first)"}
+
+
+def key_label(keys: str) -> str:
+    """How a key (or comma-separated keys) is written for people: `?`, `/`, `esc`."""
+    return "  ".join(KEY_LABELS.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def help_rows(
+    bound: dict[str, str] | None = None, *, readonly: bool = False
+) -> list[tuple[str, str]]:
+    """The help screen's rows; `bound` maps binding ids to the keys bound now (a keymap)."""
+    bound = bound or {}
     rows = list(WIDGET_KEYS)
     for binding in APP_BINDINGS:
-        if binding.key == "escape":
+        if binding.key in ("escape", "ctrl+c"):
             continue
-        rows.append((KEY_LABELS.get(binding.key, binding.key), binding.description))
+        description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
+        if readonly and binding.id == "app.cancel":
+            description += " (disabled: read-only mode)"
+        keys = bound.get(binding.id or "", binding.key)
+        rows.append((key_label(keys), description))
     rows.append(("ctrl+p", "command palette: jump to a job, actions"))
     return rows

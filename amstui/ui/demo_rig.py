@@ -1,0 +1,143 @@
+"""A frozen demo rig: the monitor built on the in-process emulator with a frozen clock.
+
+One typed way to build an app for the Pilot tests, the SVG snapshots, the screenshot script
+and the UI benchmarks: `frozen_rig()` returns the app together with the emulator that feeds it
+(to step its virtual clock), and `VIEWS` brings a rig to each screenshot view. Nothing here
+runs in a user's session (`amstui --demo` runs the emulator in real time).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from amstui.ams.model import JobState
+from amstui.bootstrap.connect import Connection, connect_demo
+from amstui.emulator.app import Emulator
+from amstui.ui.app import AmstuiApp, AppOptions, make_app
+
+FROZEN_START = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+
+
+class SteppingTimer:
+    """perf_counter stand-in: every reading is `step` seconds after the previous one."""
+
+    def __init__(self, step: float = 0.003) -> None:
+        self._ticks = itertools.count()
+        self._step = step
+
+    def __call__(self) -> float:
+        return next(self._ticks) * self._step
+
+
+@dataclass(slots=True)
+class Rig:
+    """An app on an in-process emulator whose clock only moves when told to."""
+
+    app: AmstuiApp
+    emulator: Emulator
+    connection: Connection
+
+    def advance(self, seconds: float) -> None:
+        self.emulator.advance(seconds)
+
+    async def cycle(self, pilot: Any, advance: float = 0.0) -> None:
+        """Step the clock, run one refresh cycle and let the app draw it."""
+        if advance:
+            self.advance(advance)
+        await self.app.run_cycle()
+        await pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def frozen_rig(
+    seed: int = 7,
+    *,
+    jobs: int = 400,
+    readonly: bool = False,
+    keymap: tuple[tuple[str, str], ...] = (),
+) -> Rig:
+    connection = connect_demo(seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer())
+    options = AppOptions(
+        account=connection.account,
+        endpoint=connection.endpoint,
+        interval=5.0,
+        readonly=readonly,
+        keymap=keymap,
+        autostart=False,
+    )
+    app = make_app(connection.client, options, now=connection.now, monotonic=lambda: 1000.0)
+    emulator = connection.emulator
+    assert emulator is not None, "the demo connection runs an in-process emulator"
+    return Rig(app, emulator, connection)
+
+
+# ---------------------------------------------------------------------- screenshot views
+
+View = Callable[[Rig, Any], Awaitable[None]]
+
+
+async def _loaded(rig: Rig, pilot: Any) -> None:
+    """Two refresh cycles 15 virtual seconds apart: progress has moved and ETAs show."""
+    await rig.cycle(pilot)
+    await rig.cycle(pilot, advance=15)
+
+
+async def _on_processing_job(rig: Rig, pilot: Any) -> None:
+    await _loaded(rig, pilot)
+    table = rig.app.table
+    for row in range(table.row_count):
+        entry = rig.app.store.get(table.job_id_at(row) or "")
+        if entry is not None and entry.job.state == JobState.PROCESSING and entry.job.tasks:
+            table.move_cursor(row)
+            break
+    await pilot.pause()
+
+
+async def table_view(rig: Rig, pilot: Any) -> None:
+    await _loaded(rig, pilot)
+    await pilot.press("j", "j")
+    await pilot.pause()
+
+
+async def detail_view(rig: Rig, pilot: Any) -> None:
+    await _on_processing_job(rig, pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    await rig.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("J")  # scroll to the raw OData response
+    await pilot.pause()
+
+
+async def help_view(rig: Rig, pilot: Any) -> None:
+    await _loaded(rig, pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def cancel_view(rig: Rig, pilot: Any) -> None:
+    await _on_processing_job(rig, pilot)
+    await pilot.press("c")
+    await pilot.pause()
+
+
+VIEWS: dict[str, View] = {
+    "table": table_view,
+    "detail": detail_view,
+    "help": help_view,
+    "cancel": cancel_view,
+}
+
+
+def run_before(rig: Rig, view: str) -> Callable[[Any], Awaitable[None]]:
+    """`VIEWS[view]` for this rig, in the shape snap_compare's `run_before` takes."""
+
+    async def before(pilot: Any) -> None:
+        await VIEWS[view](rig, pilot)
+
+    return before

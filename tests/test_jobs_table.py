@@ -1,0 +1,132 @@
+"""The Line-API jobs table: row cache and repaints, and Textual's public API only."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+from amstui.ui.demo_rig import frozen_rig
+
+UI = Path(__file__).resolve().parents[1] / "amstui" / "ui"
+
+
+async def test_offscreen_change_repaints_nothing_visible_change_repaints_its_row() -> None:
+    rig = frozen_rig(jobs=200)
+    app = rig.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await rig.cycle(pilot)
+        table = app.table
+        bottom = table.job_id_at(table.row_count - 1)
+        top = table.job_id_at(3)
+        assert bottom and top and bottom not in table.visible_job_ids()
+        await pilot.pause()
+        before = table.rows_rendered
+        app.store.upsert(replace(app.store.entries[bottom].job, name="Offscreen rename"))
+        app.store.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert table.rows_rendered == before  # nothing drawn for a row off screen
+        app.store.upsert(replace(app.store.entries[top].job, name="Onscreen rename"))
+        app.store.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert table.rows_rendered == before + 1  # that row, and only that row
+        svg = app.export_screenshot().replace("&#160;", " ")
+        assert "Onscreen rename" in svg and "Offscreen rename" not in svg
+
+
+async def test_id_column_stays_at_60_columns() -> None:
+    rig = frozen_rig(jobs=20)
+    async with rig.app.run_test(size=(60, 20)) as pilot:
+        await rig.cycle(pilot)
+        assert "id" in rig.app.table.column_keys and "name" in rig.app.table.column_keys
+
+
+def _private_textual_access(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("textual") and any(
+                part.startswith("_") for part in node.module.split(".")
+            ):
+                found.append(f"{path.name}:{node.lineno} from {node.module}")
+            if node.module.startswith("textual"):
+                found += [
+                    f"{path.name}:{node.lineno} import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "textual" and any(p.startswith("_") for p in parts):
+                    found.append(f"{path.name}:{node.lineno} import {alias.name}")
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+            # Our own private names are ours; a single underscore name that Textual defines
+            # (e.g. `_row_locations`, `_refresh_region`) is not.
+            if name.startswith("_") and not name.startswith("__") and _textual_defines(name):
+                found.append(f"{path.name}:{node.lineno} .{name}")
+    return found
+
+
+_TEXTUAL_PRIVATE: set[str] | None = None
+
+
+def _textual_defines(name: str) -> bool:
+    global _TEXTUAL_PRIVATE
+    if _TEXTUAL_PRIVATE is None:
+        import textual
+
+        names: set[str] = set()
+        for source in Path(textual.__file__).parent.rglob("*.py"):
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                    names.add(node.attr)
+                elif isinstance(
+                    node, (ast.FunctionDef, ast.AsyncFunctionDef)
+                ) and node.name.startswith("_"):
+                    names.add(node.name)
+        _TEXTUAL_PRIVATE = names
+    return name in _TEXTUAL_PRIVATE
+
+
+def _own_private_names() -> set[str]:
+    """Private names the ui package defines itself (methods, `self._x = ...`)."""
+    names: set[str] = set()
+    for path in UI.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute):
+                        names.add(target.attr)
+    return names
+
+
+def test_ui_uses_only_textuals_public_api() -> None:
+    own = _own_private_names()
+    found = [
+        hit
+        for path in sorted(UI.glob("*.py"))
+        for hit in _private_textual_access(path)
+        if hit.rsplit(".", 1)[-1] not in own
+    ]
+    assert found == []
+
+
+def test_the_private_access_check_catches_what_it_should(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from textual._two_way_dict import TwoWayDict\n"
+        "def f(table):\n"
+        "    table._row_locations = None\n"
+        "    table._refresh_region(None)\n",
+        encoding="utf-8",
+    )
+    assert len(_private_textual_access(bad)) == 3
