@@ -34,10 +34,19 @@ BAR_WIDTH = 10
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
+def plain_markup(text: str) -> str:
+    """`text` as markup that renders exactly `text`.
+
+    Rich's `escape` doubles a trailing backslash (so that it cannot escape a closing tag that
+    follows); with no tag after it, the doubled backslash would be shown. Escaping with a
+    space appended and taking the space off again keeps every tag-like run escaped and a
+    trailing backslash single."""
+    return escape(text + " ")[:-1]
+
+
 def styled(text: str, style: str = "") -> str:
     """`text` (escaped) in `style`, as markup."""
-    body = escape(text)
-    return f"[{style}]{body}[/]" if style and text else body
+    return f"[{style}]{escape(text)}[/]" if style and text else plain_markup(text)
 
 
 def state_rank(state: JobState, gone: bool = False) -> tuple[int, int]:
@@ -109,7 +118,7 @@ def name_cell(name: str, width: int) -> str:
     text = inert(name) or "(no name)"
     if width > 1 and len(text) > width:
         text = text[: width - 1] + "…"
-    return escape(text)
+    return plain_markup(text)
 
 
 def id_cell(job_id: str) -> str:

@@ -61,8 +61,14 @@ class JobCommands(Provider):
                     score,
                     matcher.highlight(text),
                     partial(self._app.jump_to, job_id),
-                    help=escape(inert(f"{entry.job.state.label} · {job_id}")),
+                    help=_plain(inert(f"{entry.job.state.label} · {job_id}")),
                 )
                 hits += 1
                 if hits >= MAX_JOB_HITS:
                     break
+
+
+def _plain(text: str) -> str:
+    """`text` as Textual markup that renders exactly `text` (see `cells.plain_markup`: a
+    trailing backslash stays single)."""
+    return escape(text + " ")[:-1]
