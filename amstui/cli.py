@@ -22,8 +22,11 @@ from amstui.monitor.inert_text import inert
 HEADLESS = ("jobs", "show", "wait", "cancel", "info", "login")
 JOB_ID_HELP = (
     "JOB_ID is the full id (nb:jid:UUID:<guid>), the bare GUID, or a unique prefix of it "
-    "(the 8 characters the monitor shows); an ambiguous prefix lists the candidates (exit 2)."
+    "(the 8 characters the monitor shows); an ambiguous prefix lists the candidates (exit 2). "
+    "On v3 and mkio accounts it is TRANSFORM/JOB (as `jobs` shows it) or the job's full ARM "
+    "resource id."
 )
+APIS = ("v2", "v3", "mkio")
 
 
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -37,6 +40,13 @@ def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None
         default=d,
         choices=CREDENTIAL_KINDS,
         help=" | ".join(CREDENTIAL_KINDS),
+    )
+    group.add_argument(
+        "--api",
+        metavar="API",
+        default=d,
+        choices=APIS,
+        help="the account's API: v2, v3 (ARM: Azure, Ravnur RMS) or mkio",
     )
     group.add_argument(
         "--demo",
@@ -81,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--since", default="all", metavar="AGE", help="24h, 7d, 30d or all")
     jobs.add_argument("--name", metavar="PATTERN", help="substring of the name, or prefix*")
     jobs.add_argument("--limit", type=int, metavar="N")
+    jobs.add_argument(
+        "--transform",
+        action="append",
+        metavar="T",
+        help="v3/mkio: only the jobs of this transform (repeatable)",
+    )
     jobs.add_argument("--output", "-o", choices=("table", "json", "csv"), default="table")
     jobs.add_argument(
         "--no-progress",
@@ -92,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser(
         "show",
         parents=[common],
-        help="one job with its tasks",
-        description=f"Show one job with its tasks. {JOB_ID_HELP}",
+        help="one job with its tasks (v3: outputs)",
+        description=f"Show one job with its tasks (v3: outputs). {JOB_ID_HELP}",
     )
     show.add_argument("job_id", metavar="JOB_ID")
     show.add_argument("--output", "-o", choices=("table", "json"), default="table")
@@ -104,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="wait for jobs to end",
         description="Wait for jobs to end. Exit codes: 0 ended (finished with --exit-status), "
-        "1 failed, 3 canceled (both with --exit-status; failed wins), 4 timeout, "
+        "1 failed (v3: also finished with a failed output), 3 canceled (both with "
+        "--exit-status; failed wins), 4 timeout, "
         "5 authentication, 6 no such job (or purged while waiting), 2 usage or an endpoint "
         f"that is not AMS, 130 interrupted. {JOB_ID_HELP}",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from amstui.ams.exchange import Exchange
 from amstui.ams.model import Job, JobState, Task
@@ -70,3 +70,36 @@ class JobsBackend(Protocol):
     async def cancel_job(self, job_id: str) -> Fetched[None]: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ListingTraits:
+    """What a backend's job listings carry and how they are cut, declared by the backend (a
+    `listing_traits` attribute) so that the engine plans its requests without knowing classes.
+
+    - `carries_progress`: every listed job comes with its units of work and their progress
+      (v3 outputs), so no per-job request is needed for progress;
+    - `per_transform`: jobs are listed per transform (ARM), so a cycle lists each transform;
+      such a backend also has `list_transforms()`;
+    - `fixed_transforms`: the transforms the account is configured to watch (never re-listed).
+    """
+
+    carries_progress: bool = False
+    per_transform: bool = False
+    fixed_transforms: tuple[str, ...] = ()
+
+
+class TransformLister(Protocol):
+    async def list_transforms(self) -> Fetched[list[str]]: ...
+
+
+def listing_traits(backend: Any) -> ListingTraits:
+    """The backend's declared traits; a backend that declares none lists like AMS v2."""
+    traits = getattr(backend, "listing_traits", None)
+    return traits if isinstance(traits, ListingTraits) else ListingTraits()
+
+
+def reads_remaining(backend: Any) -> int | None:
+    """The service's last `x-ms-ratelimit-remaining-subscription-reads`, if it reports one."""
+    value = getattr(backend, "reads_remaining", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

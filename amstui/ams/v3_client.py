@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 import httpx
 
 from amstui.ams import arm, odata
-from amstui.ams.backend import Fetched, JobQuery
+from amstui.ams.backend import Fetched, JobQuery, ListingTraits
 from amstui.ams.client import DEFAULT_TIMEOUT, AmsV2Client, RetryPolicy, _Response
 from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 from amstui.ams.exchange import Exchange, quote_safe
@@ -124,6 +124,16 @@ class AmsV3Client:
     @property
     def endpoint(self) -> str:
         return self._rest.endpoint
+
+    @property
+    def listing_traits(self) -> ListingTraits:
+        """Listings carry every output's progress; ARM lists per transform (MK.IO too when
+        the account names its transforms)."""
+        return ListingTraits(
+            carries_progress=True,
+            per_transform=self.flavour == "arm" or bool(self.transforms),
+            fixed_transforms=self.transforms,
+        )
 
     @property
     def auth(self) -> httpx.Auth | None:

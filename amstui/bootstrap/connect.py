@@ -5,8 +5,10 @@ Shared by the monitor and the headless commands, so both connect the same way.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,12 +16,19 @@ from amstui.ams.auth import (
     BearerTokenAuth,
     CredentialSpec,
     DeviceCodePrompt,
+    NoCredential,
+    TokenSource,
     make_credential,
     scope_for,
 )
 from amstui.ams.client import AmsV2Client, RetryPolicy
 from amstui.ams.model import Job
-from amstui.ams.service_credentials import RmsApiKeyAuth, rms_token_endpoint
+from amstui.ams.service_credentials import (
+    TOKEN_ENV,
+    RmsApiKeyAuth,
+    StaticToken,
+    rms_token_endpoint,
+)
 from amstui.ams.v3_client import AmsV3Client
 from amstui.config import Account
 from amstui.emulator.app import Emulator, EmulatorConfig
@@ -61,6 +70,8 @@ class Connection:
     #: The service's clock as estimated from its responses (accounts; the demo reads the
     #: emulator's clock directly).
     clock: ServiceClock | None = None
+    #: `v2`, `v3` (ARM) or `mkio`.
+    api: str = "v2"
 
     def now(self) -> datetime:
         """The service's time: the emulator's virtual clock in demo mode, otherwise the
@@ -84,8 +95,11 @@ def connect_demo(
     speed: float = 6.0,
     jobs: int = 400,
     retry: RetryPolicy = MONITOR_RETRY,
+    api: str = "v2",
     **client_kw: object,
 ) -> Connection:
+    if api != "v2":
+        return _connect_v3_demo(seed, start, speed, jobs, retry, api, client_kw)
     emulator = Emulator(demo_config(seed, start, speed, jobs))
     client = AmsV2Client(
         DEMO_ROOT,
@@ -96,6 +110,47 @@ def connect_demo(
         **client_kw,  # type: ignore[arg-type]
     )
     return Connection(client, "demo", "built-in emulator", emulator)
+
+
+def _connect_v3_demo(
+    seed: int,
+    start: datetime | None,
+    speed: float,
+    jobs: int,
+    retry: RetryPolicy,
+    api: str,
+    client_kw: dict[str, object],
+) -> Connection:
+    """The demo account in v3 (ARM) or MK.IO shape: the same simulated account, its jobs
+    spread over the emulator's transforms, listed and paged as the service would."""
+    if api not in ("v3", "mkio"):
+        raise ValueError(f"--api must be v2, v3 or mkio (got {api!r})")
+    config = replace(demo_config(seed, start, speed, jobs), api=api)
+    emulator = Emulator(config)
+    assert emulator.v3 is not None
+    source: TokenSource = NoCredential()
+    if api == "mkio":
+        # MK.IO refuses bearers that are not JWTs: the demo makes one that claims nothing.
+        source = StaticToken(env={TOKEN_ENV: _demo_jwt()})
+    client = AmsV3Client(
+        f"http://127.0.0.1{emulator.v3.root_path}",
+        flavour="mkio" if api == "mkio" else "arm",
+        auth=BearerTokenAuth(source, scope_for("public", api)),
+        transport=emulator.transport(),
+        retry=retry,
+        wallclock=emulator.now,
+        **client_kw,  # type: ignore[arg-type]
+    )
+    label = "built-in emulator (AMS v3, ARM)" if api == "v3" else "built-in emulator (MK.IO)"
+    return Connection(client, "demo", label, emulator, api=api)
+
+
+def _demo_jwt() -> str:
+    def part(data: dict[str, object]) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'sub': 'amstui-demo'})}.ZGVtbw"
 
 
 def record_path(account_name: str) -> Path:
@@ -155,7 +210,10 @@ def connect_account(
 ) -> Connection:
     if account.api != "v2":
         return Connection(
-            v3_client(account, retry=retry, prompt=prompt), account.name, account.endpoint
+            v3_client(account, retry=retry, prompt=prompt),
+            account.name,
+            account.endpoint,
+            api=account.api,
         )
     spec = credential_spec(account)
     credential = make_credential(spec, prompt)

@@ -18,6 +18,7 @@ from amstui.monitor.inert_text import inert
 if TYPE_CHECKING:
     from amstui.ams.client import AmsV2Client, RetryPolicy
     from amstui.ams.errors import AmsError
+    from amstui.ams.v3_client import AmsV3Client
     from amstui.bootstrap.connect import Connection
     from amstui.config import ConfigError, Resolved
 
@@ -40,6 +41,7 @@ def resolve_settings(args: argparse.Namespace) -> Resolved:
             credential=getattr(args, "credential", None),
             interval=getattr(args, "interval", None),
             readonly=getattr(args, "readonly", None),
+            api=getattr(args, "api", None),
         )
         return config.resolve(settings, config.merge_overrides(config.env_overrides(), flags))
     except config.ConfigError as exc:
@@ -66,7 +68,8 @@ def resolve_connection(
     policy = retry or MONITOR_RETRY
     if getattr(args, "demo", False):
         jobs = min(max(getattr(args, "demo_jobs", 400), 1), 100_000)
-        return connect_demo(getattr(args, "seed", 7), jobs=jobs, retry=policy), None
+        api = getattr(args, "api", None) or "v2"
+        return connect_demo(getattr(args, "seed", 7), jobs=jobs, retry=policy, api=api), None
     resolved = resolve_settings(args)
     if resolved.account is None:
         raise no_account()
@@ -114,8 +117,15 @@ def no_such_job(job_id: str) -> CliError:
     return CliError(f"no such job: {job_id}", exit_codes.NOT_FOUND)
 
 
-def not_ams(endpoint: str, exc: AmsError) -> CliError:
-    """The endpoint answered, but not as an AMS v2 REST root would (exit 2)."""
+def not_ams(endpoint: str, exc: AmsError, api: str = "v2") -> CliError:
+    """The endpoint answered, but not as an AMS v2 REST root (or a v3 account) would (exit 2)."""
+    if api != "v2":
+        return CliError(
+            f"{endpoint} does not look like an AMS v3 account (GET transforms: {exc}); check "
+            "the endpoint (the account's resource URL .../providers/Microsoft.Media/"
+            "mediaServices/ACCOUNT, or https://api.mk.io/api/ams/PROJECT) and --api",
+            exit_codes.USAGE,
+        )
     return CliError(
         f"{endpoint} does not look like an AMS REST root (GET Jobs: {exc}); "
         "check the endpoint (it ends in /api/)",
@@ -123,16 +133,29 @@ def not_ams(endpoint: str, exc: AmsError) -> CliError:
     )
 
 
-async def probe(client: AmsV2Client) -> AmsError | None:
-    """What `info --check` does: list one job. None if the endpoint answers like AMS; the
-    error otherwise."""
+async def probe(client: AmsV2Client | AmsV3Client) -> AmsError | None:
+    """What `info --check` does: list one job (v3: the transforms). None if the endpoint
+    answers like AMS; the error otherwise."""
     from amstui.ams.errors import AmsError
+    from amstui.ams.v3_client import AmsV3Client
 
     try:
-        await client.list_jobs_raw(top=1)
+        if isinstance(client, AmsV3Client):
+            await client.list_transforms()
+        else:
+            await client.list_jobs_raw(top=1)
     except AmsError as exc:
         return exc
     return None
+
+
+def api_of(client: AmsV2Client | AmsV3Client) -> str:
+    """`v2`, `v3` or `mkio`: the API the client speaks."""
+    from amstui.ams.v3_client import AmsV3Client
+
+    if isinstance(client, AmsV3Client):
+        return "mkio" if client.flavour == "mkio" else "v3"
+    return "v2"
 
 
 def not_ams_shaped(problem: AmsError | None) -> bool:
@@ -153,12 +176,14 @@ def not_ams_shaped(problem: AmsError | None) -> bool:
     )
 
 
-async def explain_not_found(client: AmsV2Client, job_id: str, exc: AmsError) -> CliError:
+async def explain_not_found(
+    client: AmsV2Client | AmsV3Client, job_id: str, exc: AmsError
+) -> CliError:
     """A 404 for a job: `no such job` if the endpoint answers like AMS, otherwise say that
     the endpoint is not an AMS REST root."""
     problem = await probe(client)
     if problem is not None and not_ams_shaped(problem):
-        return not_ams(client.endpoint, problem)
+        return not_ams(client.endpoint, problem, api_of(client))
     if problem is not None:
         return fail(problem, verbose=False)
     return no_such_job(job_id)

@@ -28,10 +28,9 @@ ALREADY = {
 
 
 def run(args: argparse.Namespace) -> int:
-    wanted = job_ids.parse_all(args.job_ids)
     if not args.yes and not sys.stdin.isatty():
         raise CliError("refusing to cancel without --yes when not interactive", exit_codes.USAGE)
-    return asyncio.run(_run(args, wanted))
+    return asyncio.run(_run(args))
 
 
 def describe(job: Job) -> str:
@@ -52,7 +51,7 @@ def confirm(jobs: list[Job]) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-async def _run(args: argparse.Namespace, wanted: list[job_ids.Wanted]) -> int:
+async def _run(args: argparse.Namespace) -> int:
     from amstui.ams.client import RetryPolicy
     from amstui.ams.errors import (
         AmsError,
@@ -62,6 +61,7 @@ async def _run(args: argparse.Namespace, wanted: list[job_ids.Wanted]) -> int:
     )
 
     connection, _ = resolve_connection(args, RetryPolicy())
+    wanted = job_ids.parse_all(args.job_ids, connection.api)
     failures = 0
     async with connection.client:
         client = connection.client

@@ -1,8 +1,12 @@
-"""Job ids as people type them: the full `nb:jid:UUID:<guid>`, a bare GUID, or a unique prefix
-of the GUID (the 8 characters the monitor and `jobs` show).
+"""Job ids as people type them.
 
-A prefix is looked up with one `startswith(Id, ...)` query; no match is "no such job" (exit 6),
-more than one lists the candidates (exit 2), anything else that is not hex is a usage error.
+- AMS v2: the full `nb:jid:UUID:<guid>`, a bare GUID, or a unique prefix of the GUID (the 8
+  characters the monitor and `jobs` show). A prefix is looked up with one
+  `startswith(Id, ...)` query; no match is "no such job" (exit 6), more than one lists the
+  candidates (exit 2), anything else that is not hex is a usage error.
+- AMS v3 and MK.IO: `TRANSFORM/JOB` (what `jobs` shows) or the job's full ARM resource id
+  (`/subscriptions/.../transforms/T/jobs/J`); nothing is looked up, a malformed one is a usage
+  error.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from amstui.monitor.labels import job_guid
 
 if TYPE_CHECKING:
     from amstui.ams.client import AmsV2Client
+    from amstui.ams.v3_client import AmsV3Client
 
 ID_PREFIX = "nb:jid:UUID:"
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -36,8 +41,10 @@ class Wanted:
     prefix: str | None = None
 
 
-def parse(typed: str) -> Wanted:
+def parse(typed: str, api: str = "v2") -> Wanted:
     """Classify one typed id (no request). CliError (exit 2) for anything not id-shaped."""
+    if api != "v2":
+        return parse_v3(typed)
     text = typed.strip()
     # A full id is used as typed; AMS writes GUIDs in lower case, people copy them either way.
     full = text.lower().startswith(ID_PREFIX.lower())
@@ -54,11 +61,27 @@ def parse(typed: str) -> Wanted:
     )
 
 
-def parse_all(typed: Sequence[str]) -> list[Wanted]:
-    return [parse(t) for t in typed]
+def parse_v3(typed: str) -> Wanted:
+    """`TRANSFORM/JOB` or an ARM resource id, as the v3 client's id `TRANSFORM/JOB`."""
+    from amstui.ams import arm
+    from amstui.ams.errors import InvalidJobIdError
+
+    try:
+        transform, name = arm.split_job_id(typed)
+    except InvalidJobIdError as exc:
+        raise CliError(
+            f"{inert(str(exc))} (expected TRANSFORM/JOB, as `amstui jobs` shows it, or the "
+            "job's ARM resource id)",
+            exit_codes.USAGE,
+        ) from None
+    return Wanted(typed, full_id=arm.job_id(transform, name))
 
 
-async def resolve(client: AmsV2Client, wanted: Sequence[Wanted]) -> list[str]:
+def parse_all(typed: Sequence[str], api: str = "v2") -> list[Wanted]:
+    return [parse(t, api) for t in typed]
+
+
+async def resolve(client: AmsV2Client | AmsV3Client, wanted: Sequence[Wanted]) -> list[str]:
     """Full ids for `wanted`, in order and without duplicates; prefixes cost one query each.
 
     CliError: exit 6 for a prefix nothing matches, exit 2 (with the candidates) for one that
@@ -71,6 +94,10 @@ async def resolve(client: AmsV2Client, wanted: Sequence[Wanted]) -> list[str]:
             ids.append(item.full_id)
             continue
         assert item.prefix is not None
+        from amstui.ams.client import AmsV2Client
+
+        if not isinstance(client, AmsV2Client):  # v3 ids are always full (parse_v3)
+            raise CliError(f"not a v3 job id: {inert(item.typed)}", exit_codes.USAGE)
         fetched = await client.list_jobs_raw(
             filter=odata.startswith("Id", ID_PREFIX + item.prefix), top=MAX_CANDIDATES + 1
         )

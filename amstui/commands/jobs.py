@@ -1,4 +1,8 @@
-"""`amstui jobs`: list jobs (paging transparently) as a table, JSON lines or CSV."""
+"""`amstui jobs`: list jobs (paging transparently) as a table, JSON lines or CSV.
+
+On v3 and MK.IO accounts the listing carries every output's progress (no extra request per
+processing job); `--transform` lists only those transforms (ARM lists per transform anyway).
+"""
 
 from __future__ import annotations
 
@@ -71,6 +75,22 @@ async def with_progress(
     return list(await asyncio.gather(*(one(j) for j in jobs))), wanted, errors
 
 
+async def check_transforms(client: object, wanted: tuple[str, ...]) -> None:
+    """CliError (exit 6) naming a `--transform` the account does not have (one request)."""
+    from amstui.ams.v3_client import AmsV3Client
+
+    assert isinstance(client, AmsV3Client)
+    known = (await client.list_transforms()).value
+    lowered = {t.lower() for t in known}
+    missing = [t for t in wanted if t.lower() not in lowered]
+    if missing:
+        raise CliError(
+            f"no such transform: {inert(missing[0])} (the account has: "
+            f"{inert(', '.join(known)) or 'none'})",
+            exit_codes.NOT_FOUND,
+        )
+
+
 async def _run(args: argparse.Namespace) -> int:
     from amstui.ams.backend import JobQuery
     from amstui.ams.client import RetryPolicy
@@ -85,13 +105,29 @@ async def _run(args: argparse.Namespace) -> int:
         raise CliError("--limit must be at least 1", exit_codes.USAGE)
     pattern = args.name or ""
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
+    transforms = tuple(dict.fromkeys(t.strip() for t in args.transform or () if t.strip()))
     connection, _ = resolve_connection(args, RetryPolicy())
+    if transforms and connection.api == "v2":
+        raise CliError("--transform needs a v3 or mkio account (--api v3|mkio)", exit_codes.USAGE)
+    if transforms:
+        from amstui.ams import arm
+        from amstui.ams.errors import InvalidJobIdError
+
+        try:
+            transforms = tuple(arm.check_name("transform", t) for t in transforms)
+        except InvalidJobIdError as exc:
+            raise CliError(f"--transform: {inert(str(exc))}", exit_codes.USAGE) from None
     async with connection.client:
         requests = 0
         try:
-            if since is not None and connection.clock is not None:
+            client = connection.client
+            if (
+                since is not None
+                and connection.clock is not None
+                and hasattr(client, "list_jobs_raw")
+            ):
                 # `--since` counts back from the service's now: read its clock first.
-                requests += len((await connection.client.list_jobs_raw(top=1)).exchanges)
+                requests += len((await client.list_jobs_raw(top=1)).exchanges)
             query = JobQuery(
                 states=states,
                 created_after=connection.now() - since if since is not None else None,
@@ -99,13 +135,16 @@ async def _run(args: argparse.Namespace) -> int:
                 newest_first=True,
                 # A substring match is applied here, after the listing: fetch everything.
                 limit=args.limit if (prefix or not pattern) else None,
+                transforms=transforms,
             )
+            if transforms:
+                await check_transforms(client, transforms)
             fetched = await connection.client.list_jobs(query)
         except (NotFoundError, ProtocolError) as exc:
             # Listing jobs never 404s on an AMS REST root, and AMS always answers OData.
             if args.verbose:
                 print_exchange(exc)
-            raise not_ams(connection.client.endpoint, exc) from None
+            raise not_ams(connection.client.endpoint, exc, connection.api) from None
         except AmsError as exc:
             raise fail(exc, args.verbose) from None
         jobs = fetched.value

@@ -2,7 +2,10 @@
 
 The JSON fields are a stable contract for scripts (documented in the README):
 id, name, state, progress, tasks, priority, created, start_time, end_time, last_modified,
-running_duration_ms, queue_wait_s, elapsed_s.
+running_duration_ms, queue_wait_s, elapsed_s; v3 and MK.IO jobs add transform, outputs (a list
+of {label, state, progress, asset, start_time, end_time, error}), description,
+correlation_data and failed_output (Finished, but an output failed). `id` is what `show`,
+`wait` and `cancel` accept.
 
 Text from the service never reaches the terminal raw: the table and CSV show control and
 bidi characters as visible escapes (`inert`); JSON escapes them as JSON does (`\u001b`,
@@ -20,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from amstui.ams.model import Job, JobState, Task, states_from_words
+from amstui.ams.model import Job, JobOutput, JobState, Task, states_from_words
 from amstui.monitor.inert_text import inert
-from amstui.monitor.labels import duration_text
+from amstui.monitor.labels import duration_text, job_state_word
 
 FIELDS = (
     "id",
@@ -39,6 +42,8 @@ FIELDS = (
     "queue_wait_s",
     "elapsed_s",
 )
+#: The scalar v3 fields CSV adds (the outputs are in JSON only).
+V3_CSV_FIELDS = ("transform", "failed_output", "description")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -65,6 +70,37 @@ def job_record(job: Job, now: datetime) -> dict[str, Any]:
         "running_duration_ms": job.running_duration_ms,
         "queue_wait_s": round(wait.total_seconds(), 3) if wait is not None else None,
         "elapsed_s": round(elapsed.total_seconds(), 3) if elapsed is not None else None,
+    } | (v3_fields(job) if job.transform is not None else {})
+
+
+def v3_fields(job: Job) -> dict[str, Any]:
+    return {
+        "transform": job.transform,
+        "outputs": [output_record(o) for o in job.outputs or ()],
+        "description": job.description,
+        "correlation_data": dict(job.correlation_data),
+        "failed_output": job.finished_with_failed_output,
+    }
+
+
+def output_record(output: JobOutput) -> dict[str, Any]:
+    error = output.error
+    return {
+        "label": output.label,
+        "state": output.state.label,
+        "progress": output.effective_progress,
+        "asset": output.asset,
+        "start_time": iso(output.start_time),
+        "end_time": iso(output.end_time),
+        "error": None
+        if error is None
+        else {
+            "code": error.code,
+            "message": error.message,
+            "category": error.category,
+            "retry": error.retry,
+            "details": [{"code": d.code, "message": d.message} for d in error.details],
+        },
     }
 
 
@@ -108,8 +144,15 @@ def json_lines(jobs: Iterable[Job], now: datetime) -> Iterable[str]:
 
 
 def csv_text(jobs: Iterable[Job], now: datetime) -> str:
+    jobs = list(jobs)
+    v3 = any(job.transform is not None for job in jobs)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=FIELDS + V3_CSV_FIELDS if v3 else FIELDS,
+        lineterminator="\n",
+        extrasaction="ignore",
+    )
     writer.writeheader()
     for job in jobs:
         record = job_record(job, now)
@@ -127,7 +170,7 @@ def table_lines(jobs: Sequence[Job], now: datetime, width: int | None = None) ->
         created = job.created.strftime("%Y-%m-%d %H:%M") if job.created else "-"
         elapsed = duration_text(rec["elapsed_s"])
         rows.append(
-            (inert(job.id), inert(rec["state"]), progress, created, elapsed, inert(job.name))
+            (inert(job.id), inert(job_state_word(job)), progress, created, elapsed, inert(job.name))
         )
     headers = ("ID", "STATE", "PROGRESS", "CREATED", "DURATION", "NAME")
     fixed = [max([len(headers[i])] + [len(r[i]) for r in rows]) for i in range(5)]

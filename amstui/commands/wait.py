@@ -31,10 +31,10 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.labels import (
     count_summary,
     duration_text,
+    job_glyph,
+    job_state_word,
     outcome_word,
     short_id,
-    state_glyph,
-    state_word,
 )
 
 if TYPE_CHECKING:
@@ -74,8 +74,8 @@ class View:
         progress = job.progress
         pct = f"{progress:3.0f}%" if progress is not None else "   -"
         elapsed = duration_text(job.elapsed(now))
-        word = state_word(job.state, entry.gone)
-        glyph = state_glyph(job.state, entry.gone)
+        word = job_state_word(job, entry.gone)
+        glyph = job_glyph(job, entry.gone)
         return (
             f"{glyph} {inert(word):<10} {pct}  {elapsed:>7}  {inert(job.name)} "
             f"({inert(short_id(job.id))})"
@@ -104,7 +104,7 @@ class View:
         for entry in entries:
             job = entry.job
             progress = job.progress
-            word = state_word(job.state, entry.gone)
+            word = job_state_word(job, entry.gone)
             step = int((progress or 0) // 10)
             if self.last.get(job.id) == (word, step):
                 continue
@@ -132,7 +132,12 @@ class View:
         if (per_job or self.tty) and not frame_visible:
             for entry in entries:
                 print(f"  {self.line(entry, now)}", file=self.out)
-        counts = count_summary(outcome_word(e.job, e.gone) for e in entries)
+        counts = count_summary(
+            "finished with a failed output"
+            if not e.gone and e.job.finished_with_failed_output
+            else outcome_word(e.job, e.gone)
+            for e in entries
+        )
         print(f"{len(entries)} job(s): {counts} ({tail})", file=self.out, flush=True)
 
 
@@ -154,15 +159,15 @@ async def _run(args: argparse.Namespace) -> int:
         resolve_connection,
     )
 
-    wanted = job_ids.parse_all(args.job_ids)
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
     connection, _ = resolve_connection(args)
+    wanted = job_ids.parse_all(args.job_ids, connection.api)
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
     async with connection.client:
         problem = await probe(connection.client)
         if problem is not None and not_ams_shaped(problem):
-            raise not_ams(connection.client.endpoint, problem)
+            raise not_ams(connection.client.endpoint, problem, connection.api)
         if isinstance(problem, AuthenticationError):
             view.note(f"amstui: authentication failed: {inert(str(problem))}")
             return exit_codes.AUTH
@@ -246,7 +251,12 @@ async def wait_for(
                 view.changes(entries, now)
         waited = monotonic() - started
         seen = {
-            i: (Seen(e.job.state, e.gone) if (e := store.get(i)) is not None else None) for i in ids
+            i: (
+                Seen(e.job.state, e.gone, e.job.finished_with_failed_output)
+                if (e := store.get(i)) is not None
+                else None
+            )
+            for i in ids
         }
         code = decide(
             seen,
@@ -257,7 +267,8 @@ async def wait_for(
             exit_status=exit_status,
         )
         if code is None:
-            pause = interval if timeout is None else min(interval, max(timeout - waited, 0.05))
+            pace = engine.current_interval()  # stretched while the service has few reads left
+            pause = pace if timeout is None else min(pace, max(timeout - waited, 0.05))
             await sleep(pause)
             continue
         took = duration_text(waited) or "0s"

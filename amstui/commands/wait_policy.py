@@ -1,9 +1,10 @@
 """When `amstui wait` stops and with which exit code: a pure function of what it knows.
 
 Exit codes (see `bootstrap.exit_codes`): 0 every job ended (with --exit-status: every job
-finished); 1 a job failed and 3 a job was canceled (--exit-status only; failed wins over
-canceled); 4 the timeout ran out; 5 authentication failed; 6 a job does not exist, or was
-purged while waiting (even with every other job finished).
+finished); 1 a job failed (a v3 job that finished with a failed output counts) and 3 a job
+was canceled (--exit-status only; failed wins over canceled); 4 the timeout ran out;
+5 authentication failed; 6 a job does not exist, or was purged while waiting (even with every
+other job finished).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Seen:
 
     state: JobState
     gone: bool = False
+    #: v3: Finished, but an output failed (`onError: ContinueJob`): a failure all the same.
+    failed_output: bool = False
 
     @property
     def ended(self) -> bool:
@@ -33,7 +36,7 @@ def ended_code(jobs: Sequence[Seen], *, exit_status: bool) -> int:
         return exit_codes.NOT_FOUND
     if not exit_status:
         return exit_codes.OK
-    if any(j.state == JobState.ERROR for j in jobs):
+    if any(j.state == JobState.ERROR or j.failed_output for j in jobs):
         return exit_codes.FAILED
     if any(j.state == JobState.CANCELED for j in jobs):
         return exit_codes.CANCELED

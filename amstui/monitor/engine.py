@@ -19,6 +19,11 @@ One cycle (see the cost model in DESIGN.md):
    with the rows it could not refresh marked stale: it never reads `live` while cycles fail.
 
 So a cycle costs about ceil(L/1000) + P + T + 1 requests instead of the naive 2N.
+
+On AMS v3 the backend declares (`ListingTraits`) that its listings carry every output's
+progress, so step 2 has no per-job progress request; where it lists per transform (ARM),
+`plan.TransformSchedule` says which transforms a cycle lists, and the interval stretches while
+the service reports few reads left (`plan.ReadsGauge`): about transforms + T + 1 a cycle.
 """
 
 from __future__ import annotations
@@ -32,9 +37,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from amstui.ams.backend import Fetched, JobQuery, JobsBackend
+from amstui.ams.backend import (
+    Fetched,
+    JobQuery,
+    JobsBackend,
+    TransformLister,
+    listing_traits,
+    reads_remaining,
+)
 from amstui.ams.errors import (
     AmsError,
     AuthenticationError,
@@ -44,6 +56,7 @@ from amstui.ams.errors import (
     TransportError,
 )
 from amstui.ams.model import ACTIVE_STATES, JobState
+from amstui.monitor.plan import ReadsGauge, TransformSchedule
 from amstui.monitor.store import JobStore
 
 log = logging.getLogger("amstui.monitor")
@@ -145,6 +158,10 @@ class RefreshEngine:
         self._loaded = False
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
+        #: What the backend's listings carry (v3: progress; ARM: listed per transform).
+        self.traits = listing_traits(backend)
+        self.schedule = TransformSchedule(fixed=self.traits.fixed_transforms)
+        self.reads = ReadsGauge()
 
     # ------------------------------------------------------------------ accounting
 
@@ -216,8 +233,9 @@ class RefreshEngine:
         plan: list[tuple[int, str, str]] = []  # (priority, job id, kind)
         for job in listed:
             if job.state == JobState.PROCESSING:
-                plan.append((self._priority(job.id), job.id, "tasks"))
                 report.processing += 1
+                if not self.traits.carries_progress:
+                    plan.append((self._priority(job.id), job.id, "tasks"))
         if not initial:
             for job_id in sorted(before - seen):
                 plan.append((self._priority(job_id), job_id, "final"))
@@ -240,6 +258,7 @@ class RefreshEngine:
         await asyncio.gather(*(self._run(job_id, kind, report) for _, job_id, kind in plan))
         report.requests += report.discovery_requests
         self._settle(report)
+        self._pace()
         self.store.flush()  # the cycle's endings are published together, here
         return report
 
@@ -269,6 +288,8 @@ class RefreshEngine:
 
     async def _discover(self, report: CycleReport) -> list[Any]:
         scope = self.scope
+        if self.traits.per_transform and not scope.ids:
+            return await self._discover_per_transform(report)
         if scope.ids:
             # Watching given jobs (`amstui wait`): list exactly those, final or not; a job
             # missing from the answer is looked up once and marked gone on 404.
@@ -287,6 +308,56 @@ class RefreshEngine:
         report.discovery_requests = fetched.requests
         report.listed = len(fetched.value)
         return list(fetched.value)
+
+    async def _discover_per_transform(self, report: CycleReport) -> list[Any]:
+        """ARM-shaped v3: the transform list when due, then one listing per due transform."""
+        schedule = self.schedule
+        requests = 0
+        if schedule.needs_transform_list():
+            lister = cast(TransformLister, self.backend)
+            transforms = await self._call(lister.list_transforms)
+            schedule.set_transforms(transforms.value)
+            requests += len(transforms.exchanges)
+        newest = self.store.newest_created
+        initial = not self._loaded or newest is None
+        active = {
+            e.job.transform
+            for e in self.store.entries.values()
+            if not e.gone and not e.job.is_final
+        }
+        due = schedule.due(active, everything=initial)
+        moment = self.now()
+        jobs: list[Any] = []
+        if due:
+            if initial or newest is None:
+                query = replace(self.scope, transforms=due)
+            else:
+                query = JobQuery(
+                    states=ACTIVE_STATES,
+                    created_after=schedule.window_start(due, newest) - DISCOVERY_OVERLAP,
+                    either=True,
+                    name_startswith=self.scope.name_startswith,
+                    newest_first=True,
+                    transforms=due,
+                )
+            fetched = await self._call(lambda: self.backend.list_jobs(query))
+            requests += len(fetched.exchanges)
+            jobs = list(fetched.value)
+        schedule.listed_at(due, moment)
+        schedule.next_cycle()
+        report.discovery_requests = requests
+        report.listed = len(jobs)
+        return jobs
+
+    def current_interval(self) -> float:
+        """The refresh interval, stretched while the service reports few reads left."""
+        return self.reads.interval(self.interval)
+
+    def _pace(self) -> None:
+        self.reads.observe(reads_remaining(self.backend))
+        words = self.reads.status(self.interval)
+        if words and self.status.state in ("live", "degraded"):
+            self.status.reason = f"{self.status.reason}; {words}" if self.status.reason else words
 
     async def _run(self, job_id: str, kind: str, report: CycleReport) -> None:
         async def work() -> None:
@@ -399,6 +470,7 @@ class RefreshEngine:
     async def refresh_job(self, job_id: str, *, with_tasks: bool = True) -> None:
         """The job's own record (and tasks): for the detail pane, after a cancel, on `r`."""
         report = CycleReport()
+        with_tasks = with_tasks and not self.traits.carries_progress  # v3: the record has them
         kinds = ["record", "tasks"] if with_tasks else ["record"]
         await asyncio.gather(*(self._run(job_id, kind, report) for kind in kinds))
         self.store.flush()
@@ -424,5 +496,5 @@ class RefreshEngine:
             except Exception:  # keep the loop alive; the host logs it
                 log.exception("refresh cycle failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self.interval)
+                await asyncio.wait_for(wake.wait(), timeout=self.current_interval())
             wake.clear()

@@ -40,6 +40,26 @@ def state_word(state: JobState, gone: bool = False) -> str:
     return "Gone" if gone else state.label
 
 
+#: A v3 job that ended Finished although an output failed (`onError: ContinueJob`).
+FAILED_OUTPUT_GLYPH = "⚠"
+
+
+def job_state_word(job: Job, gone: bool = False) -> str:
+    """`state_word`, flagging a v3 job that finished with a failed output:
+    `Finished, 1 output failed` (its state alone hides the failure)."""
+    word = state_word(job.state, gone)
+    failed = len(job.failed_outputs) if not gone and job.finished_with_failed_output else 0
+    if failed:
+        return f"{word}, {failed} output{'s' if failed != 1 else ''} failed"
+    return word
+
+
+def job_glyph(job: Job, gone: bool = False) -> str:
+    if not gone and job.finished_with_failed_output:
+        return FAILED_OUTPUT_GLYPH
+    return state_glyph(job.state, gone)
+
+
 def job_guid(job_id: str) -> str:
     """The GUID part of an AMS id (`nb:jid:UUID:<guid>`)."""
     return job_id.rsplit(":", 1)[-1]
