@@ -60,6 +60,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         requests_per_second=resolved.requests_per_second if resolved else 0.0,
         theme=resolved.theme if resolved else None,
         keymap=tuple(resolved.keys.items()) if resolved else (),
+        api=connection.api,
     )
     app = make_app(connection.client, options, now=connection.now, on_exit=connection.client.aclose)
     follow_service_clock(app.store, connection)

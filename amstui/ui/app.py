@@ -75,6 +75,8 @@ class AppOptions:
     keymap: tuple[tuple[str, str], ...] = ()
     #: False for tests and screenshots: no background loop; cycles are driven explicitly.
     autostart: bool = True
+    #: The account's API shape (`v2`, `v3`, `mkio`): the table's columns follow it.
+    api: str = "v2"
 
 
 class AmstuiApp(App[int]):
@@ -116,7 +118,7 @@ class AmstuiApp(App[int]):
         self._on_exit = on_exit
         self.status_message = ""
         self._status_error = False
-        self._table = JobsTable(self.store, self.view, id="jobs")
+        self._table = JobsTable(self.store, self.view, id="jobs", api=options.api)
         self._frozen_at = 0
         self._cancels_in_flight = 0
         self._header_shown: Text | None = None

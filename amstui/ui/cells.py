@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from rich.markup import escape
 
-from amstui.ams.model import JobState
+from amstui.ams.model import Job, JobState
 from amstui.monitor import labels
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import STATE_ORDER
@@ -63,6 +63,14 @@ def state_cell(state: JobState, gone: bool = False) -> str:
     return styled(f"{glyph} {state.label}", style)
 
 
+def job_state_cell(job: Job, gone: bool = False) -> str:
+    """`state_cell`, flagging a v3 job that ended Finished with a failed output (`⚠`, red):
+    its state alone would hide the failure."""
+    if not gone and job.finished_with_failed_output:
+        return styled(f"{labels.FAILED_OUTPUT_GLYPH} {job.state.label}", "bold red")
+    return state_cell(job.state, gone)
+
+
 def progress_bar(progress: float | None, width: int = BAR_WIDTH) -> str:
     if progress is None:
         return " " * width
@@ -84,6 +92,17 @@ def tasks_cell(done: int | None, total: int | None) -> str:
     if total is None:
         return styled("–", "dim")
     return f"{done}/{total}"
+
+
+def outputs_cell(job: Job) -> str:
+    """A v3 job's outputs: `finished/total`, and `✖N` for the failed ones."""
+    outputs = job.outputs
+    if outputs is None:
+        return styled("–", "dim")
+    done = sum(1 for o in outputs if o.state == JobState.FINISHED)
+    failed = len(job.failed_outputs)
+    text = f"{done}/{len(outputs)}"
+    return styled(f"{text} ✖{failed}", "bold red") if failed else text
 
 
 duration = labels.duration_text
@@ -122,4 +141,6 @@ def name_cell(name: str, width: int) -> str:
 
 
 def id_cell(job_id: str) -> str:
-    return styled(inert(short_id(job_id)), "dim")
+    """v2: the start of the GUID; v3 (`TRANSFORM/JOB`): the job's name."""
+    shown = job_id.rsplit("/", 1)[-1] if "/" in job_id else short_id(job_id)
+    return styled(inert(shown), "dim")

@@ -60,8 +60,12 @@ def frozen_rig(
     jobs: int = 400,
     readonly: bool = False,
     keymap: tuple[tuple[str, str], ...] = (),
+    api: str = "v2",
 ) -> Rig:
-    connection = connect_demo(seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer())
+    """`api` is the demo account's shape: `v2`, `v3` (ARM) or `mkio`."""
+    connection = connect_demo(
+        seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer(), api=api
+    )
     options = AppOptions(
         account=connection.account,
         endpoint=connection.endpoint,
@@ -69,6 +73,7 @@ def frozen_rig(
         readonly=readonly,
         keymap=keymap,
         autostart=False,
+        api=connection.api,
     )
     app = make_app(connection.client, options, now=connection.now, monotonic=lambda: 1000.0)
     emulator = connection.emulator

@@ -1,5 +1,9 @@
 """The detail pane of one job: timing fields, tasks, and the raw OData responses with request
-timing, updated live while open (`enter` opens it, `esc` goes back)."""
+timing, updated live while open (`enter` opens it, `esc` goes back).
+
+A v3 job (ARM or MK.IO) shows its outputs where a v2 job shows tasks (each with its error's
+code, category, retry and details), a Job section (transform, inputs, correlationData, creator,
+description), and its raw ARM/MK.IO JSON with the ARM request ids and the reads remaining."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from amstui.ams.exchange import Exchange
+from amstui.ams.model import Job
+from amstui.monitor import labels
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
@@ -35,7 +41,7 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     if job.running_duration_ms:
         running += f"  ({cells.duration(timedelta(milliseconds=job.running_duration_ms))})"
     rows: list[tuple[str, RenderableType]] = [
-        ("State", Text.from_markup(cells.state_cell(job.state, entry.gone))),
+        ("State", state_text(job, entry.gone)),
         ("Progress", Text.from_markup(cells.progress_cell(job.progress, job.state))),
         ("Priority", str(job.priority)),
         ("Created", cells.timestamp(job.created)),
@@ -55,6 +61,74 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     for label, value in rows:
         table.add_row(label, value)
     return table
+
+
+def state_text(job: Job, gone: bool = False) -> Text:
+    """The state cell; a v3 job that finished with a failed output says so in words."""
+    text = Text.from_markup(cells.job_state_cell(job, gone))
+    if not gone and job.finished_with_failed_output:
+        text = Text(f"{labels.FAILED_OUTPUT_GLYPH} {labels.job_state_word(job)}", "bold red")
+    return text
+
+
+def job_table(job: Job) -> Table:
+    """A v3 job's own fields: transform, inputs, correlationData, creator, description."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row("Transform", Text(inert(job.transform or "—")))
+    table.add_row("Name", Text(inert(job.name) or "—"))
+    inputs = Text("\n".join(inert(i) for i in job.inputs) if job.inputs else "—")
+    table.add_row("Input" if len(job.inputs) <= 1 else "Inputs", inputs)
+    table.add_row("Priority", Text(inert(job.priority_text or str(job.priority))))
+    table.add_row("Created by", Text(inert(job.created_by or "—")))
+    table.add_row("Description", Text(inert(job.description) or "—"))
+    pairs = "\n".join(inert(f"{key} = {value}") for key, value in job.correlation_data)
+    table.add_row("correlationData", Text(pairs or "—"))
+    if job.resource_id:
+        table.add_row("Resource id", Text(inert(job.resource_id), "dim"))
+    return table
+
+
+def outputs_renderable(entry: JobEntry, now: datetime) -> RenderableType:
+    """A v3 job's outputs: label, state, progress, times, and each failed one's error."""
+    outputs = entry.job.outputs or ()
+    if not outputs:
+        return Text("no outputs", "dim")
+    parts: list[RenderableType] = []
+    for index, output in enumerate(outputs, 1):
+        head = Text()
+        head.append(f"{index}. ", "bold")
+        head.append(inert(output.label) or f"output {index}", "bold")
+        head.append("  ")
+        head.append_text(Text.from_markup(cells.state_cell(output.state)))
+        if output.state_text and output.state_text.lower() != output.state.label.lower():
+            head.append(inert(f" ({output.state_text})"), "dim")
+        head.append(f"  {output.progress}%")
+        parts.append(head)
+        under = Table.grid(padding=(0, 2))
+        under.add_column(width=1, no_wrap=True)
+        under.add_column(style="dim", no_wrap=True)
+        under.add_column()
+        if output.asset:
+            under.add_row("", "Asset", Text(inert(output.asset)))
+        under.add_row("", "Started", cells.timestamp(output.start_time))
+        under.add_row("", "Ended", cells.timestamp(output.end_time))
+        running = None
+        if output.start_time is not None:
+            running = (output.end_time or now) - output.start_time
+        elapsed = cells.duration(running)
+        if elapsed:
+            under.add_row("", "Running", elapsed)
+        error = output.error
+        if error is not None:
+            under.add_row("", "Error", Text(inert(f"✖ {error.code}: {error.message}"), "red"))
+            under.add_row("", "Category", Text(inert(error.category or "—")))
+            under.add_row("", "Retry", Text(inert(error.retry or "—")))
+            for detail in error.details:
+                under.add_row("", "Detail", Text(inert(f"{detail.code}: {detail.message}"), "red"))
+        parts.append(under)
+    return Group(*parts)
 
 
 def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
@@ -91,7 +165,9 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
     return Group(*parts)
 
 
-def exchange_renderable(exchange: Exchange) -> RenderableType:
+def exchange_renderable(exchange: Exchange, arm: bool = False) -> RenderableType:
+    """One request and its answer; `arm` (a v3 job) adds the ARM correlation id and the
+    reads the subscription has left."""
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
@@ -101,6 +177,11 @@ def exchange_renderable(exchange: Exchange) -> RenderableType:
     head.add_row("Latency", Text(f"{exchange.latency_s * 1000:.0f} ms"))
     head.add_row("request-id", Text(inert(exchange.header("request-id") or "—")))
     head.add_row("x-ms-request-id", Text(inert(exchange.header("x-ms-request-id") or "—")))
+    if arm:
+        correlation = exchange.header("x-ms-correlation-request-id") or "—"
+        head.add_row("x-ms-correlation-request-id", Text(inert(correlation)))
+        reads = exchange.header("x-ms-ratelimit-remaining-subscription-reads") or "—"
+        head.add_row("Reads remaining", Text(inert(reads)))
     head.add_row("Fetched", Text(cells.timestamp(exchange.started_at)))
     body: RenderableType
     text = exchange.body
@@ -154,9 +235,13 @@ class DetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(Text("Timing", "bold"), classes="section")
             yield Static(id="detail-timing")
-            yield Static(Text("Tasks", "bold"), classes="section")
+            yield Static(Text("Job", "bold"), classes="section v3-only", id="detail-job-title")
+            yield Static(id="detail-job", classes="v3-only")
+            yield Static(Text("Tasks", "bold"), classes="section", id="detail-tasks-title")
             yield Static(id="detail-tasks")
-            yield Static(Text("Raw OData response", "bold"), classes="section")
+            yield Static(
+                Text("Raw OData response", "bold"), classes="section", id="detail-raw-title"
+            )
             yield Static(id="detail-raw")
         yield Footer()
 
@@ -190,12 +275,25 @@ class DetailScreen(Screen[None]):
         self._drawn = entry.version
         now = self.store.now()
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append_text(Text.from_markup(cells.state_cell(entry.job.state, entry.gone)))
+        title.append_text(state_text(entry.job, entry.gone))
         title.append(f"  {inert(entry.job.name)}  ", "bold")
         title.append(inert(entry.job.id), "dim")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-timing", Static).update(timing_table(entry, now))
-        self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
+        v3 = entry.job.outputs is not None
+        for widget in self.query(".v3-only"):
+            widget.display = v3
+        if v3:
+            self.query_one("#detail-job", Static).update(job_table(entry.job))
+            self.query_one("#detail-tasks-title", Static).update(Text("Outputs", "bold"))
+            self.query_one("#detail-tasks", Static).update(outputs_renderable(entry, now))
+            self.query_one("#detail-raw-title", Static).update(
+                Text("Raw ARM / MK.IO response", "bold")
+            )
+        else:
+            self.query_one("#detail-tasks-title", Static).update(Text("Tasks", "bold"))
+            self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
+            self.query_one("#detail-raw-title", Static).update(Text("Raw OData response", "bold"))
         if raw:
             self._render_raw()
 
@@ -206,7 +304,9 @@ class DetailScreen(Screen[None]):
         self._raw_drawn = exchanges
         raw: RenderableType
         if exchanges:
-            raw = Group(*(exchange_renderable(e) for e in exchanges))
+            entry = self.store.get(self.job_id)
+            arm = entry is not None and entry.job.outputs is not None
+            raw = Group(*(exchange_renderable(e, arm) for e in exchanges))
         else:
             raw = Text("fetching the job's record…", "dim")
         self.query_one("#detail-raw", Static).update(raw)

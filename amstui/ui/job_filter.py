@@ -6,6 +6,7 @@ Terms are separated by spaces and all must match:
 - `state:error` (or `state:processing,queued`): the state, by name or prefix; `state:active`
   and `state:final` for the groups;
 - `name:text`, `id:text`, `priority:N`, `priority:>N`;
+- `transform:text`: case-insensitive substring of a v3 job's transform (v2 jobs have none);
 - `!term`: the opposite of the term.
 
 A term that cannot be used (a bad regex, an unknown field or state) makes `parse_filter` raise
@@ -64,7 +65,7 @@ def _term(term: str) -> Predicate:
         rx = _regex(term[1:-1])
         return lambda j: bool(rx.search(j.name[:1000]) or rx.search(j.id))
     field, sep, value = term.partition(":")
-    if sep and field.lower() in ("state", "name", "id", "priority", "pri"):
+    if sep and field.lower() in ("state", "name", "id", "priority", "pri", "transform"):
         field = field.lower()
         if field == "state":
             states = _states(value)
@@ -75,6 +76,9 @@ def _term(term: str) -> Predicate:
         if field == "id":
             needle = value.lower()
             return lambda j: needle in j.id.lower()
+        if field == "transform":
+            needle = value.lower()
+            return lambda j: j.transform is not None and needle in j.transform.lower()
         m = re.fullmatch(r"(>=|<=|>|<|=)?(-?\d+)", value.strip())
         if not m:
             raise FilterError(f"priority: needs a number, e.g. priority:>1 (got {value!r})")

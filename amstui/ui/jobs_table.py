@@ -59,6 +59,15 @@ COLUMNS = (
     ColumnSpec("started", "Started", 11, 140),
     ColumnSpec("id", "Id", 8),
 )
+#: A v3 (ARM or MK.IO) account: a Transform column after the name, Outputs where v2 has Tasks,
+#: and a wider Id that shows the job's name (v3 ids are `TRANSFORM/JOB`).
+V3_APIS = ("v3", "mkio")
+V3_SWAPS = {
+    "tasks": (ColumnSpec("outputs", "Outputs", 7, 120),),
+    "name": (ColumnSpec("name", "Name", 0), ColumnSpec("transform", "Transform", 14, 120)),
+    "id": (ColumnSpec("id", "Id", 8, 0, 120), ColumnSpec("id", "Id", 16, 120)),
+}
+V3_COLUMNS = tuple(new for spec in COLUMNS for new in V3_SWAPS.get(spec.key, (spec,)))
 SORTABLE = SORT_KEYS
 MIN_NAME = 12
 #: Spaces each side of a cell.
@@ -69,10 +78,11 @@ YIELDING = ("eta", "duration")
 STRIP_CACHE = 400
 
 
-def columns_for(width: int, room: int | None = None) -> tuple[ColumnSpec, ...]:
+def columns_for(width: int, room: int | None = None, api: str = "v2") -> tuple[ColumnSpec, ...]:
     """The columns for a terminal `width`, fitted to `room` cells (the table's own width)."""
     room = width if room is None else room
-    specs = [c for c in COLUMNS if c.min_terminal <= width < c.max_terminal]
+    columns = V3_COLUMNS if api in V3_APIS else COLUMNS
+    specs = [c for c in columns if c.min_terminal <= width < c.max_terminal]
     for key in YIELDING:
         if _name_width(specs, room) >= MIN_NAME:
             break
@@ -98,7 +108,7 @@ def row_cells(
     values: dict[str, str] = {}
     for key in keys:
         if key == "state":
-            values[key] = cells.state_cell(job.state, entry.gone)
+            values[key] = cells.job_state_cell(job, entry.gone)
         elif key == "name":
             values[key] = cells.name_cell(job.name, name_width)
         elif key == "progress":
@@ -106,6 +116,10 @@ def row_cells(
         elif key == "tasks":
             total = len(job.tasks) if job.tasks is not None else None
             values[key] = cells.tasks_cell(job.tasks_done, total)
+        elif key == "outputs":
+            values[key] = cells.outputs_cell(job)
+        elif key == "transform":
+            values[key] = cells.name_cell(job.transform or "", 40)
         elif key == "priority":
             values[key] = str(job.priority)
         elif key == "created":
@@ -150,9 +164,9 @@ class Layout:
         return default
 
 
-def layout_for(width: int, room: int | None = None) -> Layout:
+def layout_for(width: int, room: int | None = None, api: str = "v2") -> Layout:
     room = width if room is None else room
-    specs = columns_for(width, room)
+    specs = columns_for(width, room, api)
     name = max(MIN_NAME, _name_width(specs, room))
     return Layout(specs, tuple(name if c.key == "name" else c.width for c in specs))
 
@@ -226,13 +240,17 @@ class JobsTable(ScrollView, can_focus=True):
             super().__init__()
             self.job_id = job_id
 
-    def __init__(self, store: JobStore, view: JobView, *, id: str | None = None) -> None:
+    def __init__(
+        self, store: JobStore, view: JobView, *, id: str | None = None, api: str = "v2"
+    ) -> None:
         super().__init__(id=id)
         self.store = store
         self.view = view
+        #: The account's API shape (`v2`, `v3`, `mkio`): v3 shapes get their own columns.
+        self.api = api
         self.cursor_row = 0
         self._cursor_id: str | None = None
-        self._layout = layout_for(120)
+        self._layout = layout_for(120, api=api)
         self._terminal_width = 120
         self._layout_room = 0
         self._order_seen = -1
@@ -314,7 +332,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _fit(self, room: int) -> None:
         self._layout_room = room
-        layout = layout_for(self._terminal_width, room)
+        layout = layout_for(self._terminal_width, room, self.api)
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
