@@ -1,12 +1,14 @@
 """Regenerate the SVG screenshots in this folder from the frozen demo (seed 7, clock fixed at
-2026-03-02 14:30 UTC):  python screenshots/generate.py"""
+2026-03-02 14:30 UTC):  python screenshots/generate.py [VIEW ...]  (default: every view; the
+`v3-*` views show the demo account in the AMS v3 (ARM) shape)."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
-from amstui.ui.demo_rig import VIEWS, frozen_rig
+from amstui.ui.demo_rig import VIEW_APIS, VIEWS, frozen_rig
 
 HERE = Path(__file__).resolve().parent
 #: Where the web font does not load, common monospace fonts take over.
@@ -27,7 +29,7 @@ SIZE = (120, 40)
 
 
 async def shoot(name: str) -> Path:
-    rig = frozen_rig()
+    rig = frozen_rig(api=VIEW_APIS.get(name, "v2"))
     app = rig.app
     async with app.run_test(size=SIZE) as pilot:
         await VIEWS[name](rig, pilot)
@@ -39,7 +41,11 @@ async def shoot(name: str) -> Path:
 
 
 async def main() -> None:
-    for name in VIEWS:
+    names = sys.argv[1:] or list(VIEWS)
+    unknown = [name for name in names if name not in VIEWS]
+    if unknown:
+        raise SystemExit(f"unknown view(s) {', '.join(unknown)} (known: {', '.join(VIEWS)})")
+    for name in names:
         print(await shoot(name))
 
 

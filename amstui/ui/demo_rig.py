@@ -119,6 +119,32 @@ async def detail_view(rig: Rig, pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _open(rig: Rig, pilot: Any, test: Callable[[Any], bool]) -> None:
+    """Open the detail of the first row (in table order) whose job passes `test`."""
+    await _loaded(rig, pilot)
+    table = rig.app.table
+    for row in range(table.row_count):
+        entry = rig.app.store.get(table.job_id_at(row) or "")
+        if entry is not None and test(entry.job):
+            table.move_cursor(row)
+            break
+    await pilot.press("enter")
+    await pilot.pause()
+    await rig.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def v3_detail_view(rig: Rig, pilot: Any) -> None:
+    """A running v3 job: its outputs moving and its job fields. (Its raw ARM JSON is left
+    out: the correlation id the client sends and the reads left vary from run to run.)"""
+    await _open(rig, pilot, lambda job: job.state == JobState.PROCESSING and bool(job.outputs))
+
+
+async def v3_failed_output_view(rig: Rig, pilot: Any) -> None:
+    """A v3 job that finished with a failed output: the flag, its outputs and the error."""
+    await _open(rig, pilot, lambda job: job.finished_with_failed_output)
+
+
 async def help_view(rig: Rig, pilot: Any) -> None:
     await _loaded(rig, pilot)
     await pilot.press("question_mark")
@@ -136,7 +162,12 @@ VIEWS: dict[str, View] = {
     "detail": detail_view,
     "help": help_view,
     "cancel": cancel_view,
+    "v3-table": table_view,
+    "v3-detail": v3_detail_view,
+    "v3-failed-output": v3_failed_output_view,
 }
+#: The account shape of the views not on the v2 demo (`frozen_rig(api=...)`).
+VIEW_APIS = {"v3-table": "v3", "v3-detail": "v3", "v3-failed-output": "v3"}
 
 
 def run_before(rig: Rig, view: str) -> Callable[[Any], Awaitable[None]]:

@@ -43,16 +43,17 @@ def timing_table(entry: JobEntry, now: datetime) -> Table:
     rows: list[tuple[str, RenderableType]] = [
         ("State", state_text(job, entry.gone)),
         ("Progress", Text.from_markup(cells.progress_cell(job.progress, job.state))),
-        ("Priority", str(job.priority)),
+        ("Priority", Text(inert(job.priority_text or str(job.priority)))),
         ("Created", cells.timestamp(job.created)),
         ("StartTime", cells.timestamp(job.start_time)),
         ("EndTime", cells.timestamp(job.end_time)),
         ("LastModified", cells.timestamp(job.last_modified)),
-        ("RunningDuration", running),
         ("Queue wait", cells.duration(job.queue_wait) or "—"),
         ("Elapsed", cells.duration(entry.elapsed(now)) or "—"),
         ("ETA", cells.duration(entry.eta(now)) or "—"),
     ]
+    if job.outputs is None:  # v3 jobs have no RunningDuration
+        rows.insert(7, ("RunningDuration", running))
     stale = entry.stale_for(now)
     if stale is not None:
         rows.append(("Stale", Text(f"last refresh failed {cells.duration(stale)} ago", "bold red")))
@@ -80,7 +81,6 @@ def job_table(job: Job) -> Table:
     table.add_row("Name", Text(inert(job.name) or "—"))
     inputs = Text("\n".join(inert(i) for i in job.inputs) if job.inputs else "—")
     table.add_row("Input" if len(job.inputs) <= 1 else "Inputs", inputs)
-    table.add_row("Priority", Text(inert(job.priority_text or str(job.priority))))
     table.add_row("Created by", Text(inert(job.created_by or "—")))
     table.add_row("Description", Text(inert(job.description) or "—"))
     pairs = "\n".join(inert(f"{key} = {value}") for key, value in job.correlation_data)
@@ -235,10 +235,10 @@ class DetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(Text("Timing", "bold"), classes="section")
             yield Static(id="detail-timing")
-            yield Static(Text("Job", "bold"), classes="section v3-only", id="detail-job-title")
-            yield Static(id="detail-job", classes="v3-only")
             yield Static(Text("Tasks", "bold"), classes="section", id="detail-tasks-title")
             yield Static(id="detail-tasks")
+            yield Static(Text("Job", "bold"), classes="section v3-only", id="detail-job-title")
+            yield Static(id="detail-job", classes="v3-only")
             yield Static(
                 Text("Raw OData response", "bold"), classes="section", id="detail-raw-title"
             )
