@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from amstui.ams.model import Job, JobState
+from amstui.monitor.filter_index import FilterIndex
 from amstui.monitor.store import JobEntry, JobStore, Transition
 
 SORT_KEYS = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
@@ -73,6 +74,7 @@ class JobView:
     """Sorted and filtered order of a store's jobs (see the module docstring)."""
 
     __slots__ = (
+        "_filter_index",
         "_key_of",
         "_keys",
         "_listeners",
@@ -102,6 +104,7 @@ class JobView:
         self._key_of: dict[str, SortKey] = {}
         self._transitions: list[Transition] = []
         self._listeners: list[Callable[[], None]] = []
+        self._filter_index = FilterIndex(store)
         self._rebuild()
         store.subscribe(self._on_store_change)
 
@@ -189,8 +192,7 @@ class JobView:
         if predicate is None:
             self._shown = self._keys
             return
-        entries = self.store.entries
-        self._shown = [key for key in self._keys if predicate(entries[key[2]].job)]
+        self._shown = self._filter_index.select(self._keys, predicate)
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
         if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._key_of):
