@@ -27,7 +27,7 @@ from amstui.monitor.store import JobStore, Transition
 #: Between the name and the id in a haystack (never part of a filter term).
 SEPARATOR = "\n"
 #: Keys tested per slice of a `FilterPass` (a few milliseconds).
-SLICE = 10_000
+SLICE = 5_000
 
 #: A filter's terms on names and ids, tested on a haystack and its name end.
 HaystackTest = Callable[[str, int], bool]
@@ -61,7 +61,7 @@ def haystack_of(job: Job) -> tuple[str, int]:
 class FilterIndex:
     """The haystacks of a store's jobs (see the module docstring)."""
 
-    __slots__ = ("_ends", "_haystacks", "_store", "built")
+    __slots__ = ("_ends", "_haystacks", "_store", "built", "passes")
 
     def __init__(self, store: JobStore) -> None:
         self._store = store
@@ -70,12 +70,16 @@ class FilterIndex:
         self._ends: dict[str, int] = {}
         #: Haystacks built (tests read it).
         self.built = 0
+        #: Passes under way: each hears of the jobs that change before it completes.
+        self.passes: list[FilterPass] = []
         store.subscribe(self._on_store_change)
 
     def __len__(self) -> int:
         return len(self._haystacks)
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
+        for under_way in self.passes:
+            under_way.changed.update(job_ids)
         if not self._haystacks:
             return  # not in use: nothing to keep up to date
         entries = self._store.entries
@@ -137,10 +141,12 @@ class FilterIndex:
 
 
 class FilterPass:
-    """A filter applied to a snapshot of keys one slice at a time (`step` until it returns
-    True, then read `kept`)."""
+    """A filter applied to a snapshot of keys one slice at a time: `step` until it returns
+    True, then read `kept`, and `changed`, the ids of the jobs the store reported changed
+    meanwhile (their keys in `kept` may be out of date). Between `start` and `stop` the pass
+    hears of changes."""
 
-    __slots__ = ("_index", "_keys", "_next", "kept", "predicate", "slice")
+    __slots__ = ("_index", "_keys", "_next", "changed", "kept", "predicate", "slice")
 
     def __init__(
         self,
@@ -155,6 +161,14 @@ class FilterPass:
         self.predicate = predicate
         self.slice = max(1, slice_size)
         self.kept: list[Any] = []
+        self.changed: set[str] = set()
+
+    def start(self) -> None:
+        self._index.passes.append(self)
+
+    def stop(self) -> None:
+        if self in self._index.passes:
+            self._index.passes.remove(self)
 
     @property
     def done(self) -> bool:

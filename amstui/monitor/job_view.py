@@ -16,13 +16,14 @@ knows of Textual.
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from amstui.ams.model import Job, JobState
-from amstui.monitor.filter_index import FilterIndex
+from amstui.monitor.filter_index import SLICE, FilterIndex, FilterPass
 from amstui.monitor.store import JobEntry, JobStore, Transition
 
 SORT_KEYS = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
@@ -74,6 +75,7 @@ class JobView:
     """Sorted and filtered order of a store's jobs (see the module docstring)."""
 
     __slots__ = (
+        "_filter_generation",
         "_filter_index",
         "_key_of",
         "_keys",
@@ -105,6 +107,7 @@ class JobView:
         self._transitions: list[Transition] = []
         self._listeners: list[Callable[[], None]] = []
         self._filter_index = FilterIndex(store)
+        self._filter_generation = 0
         self._rebuild()
         store.subscribe(self._on_store_change)
 
@@ -172,9 +175,49 @@ class JobView:
         self._changed(order=True)
 
     def set_filter(self, predicate: Predicate | None, text: str = "") -> None:
+        self._filter_generation += 1  # a filter being applied in slices is overtaken
         self.predicate, self.filter_text = predicate, text if predicate is not None else ""
         self._refilter()
         self._changed(order=True)
+
+    async def set_filter_in_slices(
+        self, predicate: Predicate | None, text: str = "", slice_size: int = SLICE
+    ) -> bool:
+        """`set_filter`, with the pass over the jobs made in slices that yield to the event loop
+        (keys pressed meanwhile are handled). The view changes once, when the pass completes;
+        False (and no change) when another filter overtook this one first. Few jobs, or no
+        filter: at once."""
+        if predicate is None or len(self._keys) <= slice_size:
+            self.set_filter(predicate, text)
+            return True
+        self._filter_generation += 1
+        generation, source = self._filter_generation, self._keys
+        under_way = FilterPass(self._filter_index, list(source), predicate, slice_size)
+        under_way.start()
+        try:
+            while not under_way.step():
+                await asyncio.sleep(0)
+                if self._filter_generation != generation:
+                    return False
+        finally:
+            under_way.stop()
+        if self._keys is not source:
+            # Re-sorted or reloaded meanwhile: every key moved; a plain pass over the new ones.
+            self.set_filter(predicate, text)
+            return True
+        shown = under_way.kept
+        if under_way.changed:
+            # Jobs that changed during the pass: their keys and matches are taken afresh.
+            changed, entries = under_way.changed, self.store.entries
+            shown = [key for key in shown if key[2] not in changed]
+            for job_id in changed:
+                key, entry = self._key_of.get(job_id), entries.get(job_id)
+                if key is not None and entry is not None and predicate(entry.job):
+                    insort(shown, key)
+        self.predicate, self.filter_text = predicate, text
+        self._shown = shown
+        self._changed(order=True)
+        return True
 
     def _key(self, entry: JobEntry, now: datetime) -> SortKey:
         job = entry.job

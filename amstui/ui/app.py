@@ -36,6 +36,7 @@ from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
 from amstui.monitor import labels
 from amstui.monitor.engine import RefreshEngine
+from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobStore, Transition
@@ -46,7 +47,7 @@ from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.filter_bar import FilterBar
 from amstui.ui.header_bar import HeaderBar, header_text
 from amstui.ui.help_screen import HelpScreen
-from amstui.ui.job_filter import FilterError, parse_filter
+from amstui.ui.job_filter import FilterError, JobFilter, parse_filter
 from amstui.ui.jobs_table import JobsTable
 from amstui.ui.keys import APP_BINDINGS, READONLY_CANCEL, help_rows
 from amstui.ui.messages import JobsChanged, RefreshJob
@@ -456,10 +457,20 @@ class AmstuiApp(App[int]):
             if self.status_message.startswith("filter not applied"):
                 self.status_message = ""
         wanted = job_filter.text if job_filter is not None else ""
+        self.workers.cancel_group(self, "filter")  # a pass for older text is not wanted now
         if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
+            if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
+                # Many jobs: the pass runs in slices, keys stay live; the table follows after.
+                self.run_worker(self._filter_in_slices(job_filter, wanted), group="filter")
+                return
             self.view.set_filter(job_filter, wanted)
             self.table.sync()
         self.refresh_status()
+
+    async def _filter_in_slices(self, job_filter: JobFilter, text: str) -> None:
+        if await self.view.set_filter_in_slices(job_filter, text):
+            self.table.sync()
+            self.refresh_status()
 
     def action_copy_id(self) -> None:
         job_id = self._current_job_id()
