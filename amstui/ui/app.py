@@ -19,6 +19,7 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -461,14 +462,15 @@ class AmstuiApp(App[int]):
         if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
             if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
                 # Many jobs: the pass runs in slices, keys stay live; the table follows after.
-                self.run_worker(self._filter_in_slices(job_filter, wanted), group="filter")
+                work = partial(self._filter_in_slices, job_filter, wanted)
+                self.run_worker(work, group="filter")
                 return
             self.view.set_filter(job_filter, wanted)
             self.table.sync()
         self.refresh_status()
 
     async def _filter_in_slices(self, job_filter: JobFilter, text: str) -> None:
-        if await self.view.set_filter_in_slices(job_filter, text):
+        if await self.view.set_filter_in_slices(job_filter, text, FILTER_SLICE):
             self.table.sync()
             self.refresh_status()
 
