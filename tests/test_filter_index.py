@@ -123,7 +123,9 @@ filters = st.lists(
 def test_a_pass_on_haystacks_keeps_exactly_what_the_predicate_keeps(
     jobs: list[tuple[str, str, JobState]], text: str
 ) -> None:
-    store = store_of([job(n, name, f"{n}-{jid}", state) for n, (name, jid, state) in enumerate(jobs)])
+    store = store_of(
+        [job(n, name, f"{n}-{jid}", state) for n, (name, jid, state) in enumerate(jobs)]
+    )
     try:
         job_filter = compiled(text)
     except FilterError:

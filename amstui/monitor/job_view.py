@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left, insort
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,23 +175,34 @@ class JobView:
         self._changed(order=True)
 
     def set_filter(self, predicate: Predicate | None, text: str = "") -> None:
-        self._filter_generation += 1  # a filter being applied in slices is overtaken
+        self.drop_pending_filter()  # a filter being applied in slices is overtaken
         self.predicate, self.filter_text = predicate, text if predicate is not None else ""
         self._refilter()
         self._changed(order=True)
 
-    async def set_filter_in_slices(
+    def drop_pending_filter(self) -> None:
+        """A filter being applied in slices stops at its next slice and changes nothing."""
+        self._filter_generation += 1
+
+    def set_filter_in_slices(
         self, predicate: Predicate | None, text: str = "", slice_size: int = SLICE
-    ) -> bool:
+    ) -> Coroutine[Any, Any, bool]:
         """`set_filter`, with the pass over the jobs made in slices that yield to the event loop
-        (keys pressed meanwhile are handled). The view changes once, when the pass completes;
-        False (and no change) when another filter overtook this one first. Few jobs, or no
-        filter: at once."""
+        (keys pressed meanwhile are handled); await the result. The view changes once, when the
+        pass completes; False (and no change) when a newer filter, or `drop_pending_filter`,
+        came after this call first. Few jobs, or no filter: at once when awaited."""
+        self.drop_pending_filter()
+        return self._filter_in_slices(predicate, text, slice_size, self._filter_generation)
+
+    async def _filter_in_slices(
+        self, predicate: Predicate | None, text: str, slice_size: int, generation: int
+    ) -> bool:
+        if self._filter_generation != generation:
+            return False
         if predicate is None or len(self._keys) <= slice_size:
             self.set_filter(predicate, text)
             return True
-        self._filter_generation += 1
-        generation, source = self._filter_generation, self._keys
+        source = self._keys
         under_way = FilterPass(self._filter_index, list(source), predicate, slice_size)
         under_way.start()
         try:

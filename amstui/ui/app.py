@@ -17,9 +17,8 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +47,7 @@ from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.filter_bar import FilterBar
 from amstui.ui.header_bar import HeaderBar, header_text
 from amstui.ui.help_screen import HelpScreen
-from amstui.ui.job_filter import FilterError, JobFilter, parse_filter
+from amstui.ui.job_filter import FilterError, parse_filter
 from amstui.ui.jobs_table import JobsTable
 from amstui.ui.keys import APP_BINDINGS, READONLY_CANCEL, help_rows
 from amstui.ui.messages import JobsChanged, RefreshJob
@@ -458,19 +457,19 @@ class AmstuiApp(App[int]):
             if self.status_message.startswith("filter not applied"):
                 self.status_message = ""
         wanted = job_filter.text if job_filter is not None else ""
-        self.workers.cancel_group(self, "filter")  # a pass for older text is not wanted now
+        self.view.drop_pending_filter()  # a pass for older text is not wanted now
         if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
             if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
                 # Many jobs: the pass runs in slices, keys stay live; the table follows after.
-                work = partial(self._filter_in_slices, job_filter, wanted)
-                self.run_worker(work, group="filter")
+                pending = self.view.set_filter_in_slices(job_filter, wanted, FILTER_SLICE)
+                self.run_worker(self._table_follows(pending), group="filter")
                 return
             self.view.set_filter(job_filter, wanted)
             self.table.sync()
         self.refresh_status()
 
-    async def _filter_in_slices(self, job_filter: JobFilter, text: str) -> None:
-        if await self.view.set_filter_in_slices(job_filter, text, FILTER_SLICE):
+    async def _table_follows(self, pending: Awaitable[bool]) -> None:
+        if await pending:
             self.table.sync()
             self.refresh_status()
 

@@ -141,9 +141,7 @@ def _haystack_test(terms: list[tuple[_Term, bool]]) -> HaystackTest | None:
 def _job_test(terms: list[tuple[_Term, bool]]) -> Predicate | None:
     """One test of the job for the other terms (None if there are none)."""
     tests = [
-        _negated(t.predicate) if negate else t.predicate
-        for t, negate in terms
-        if t.needle is None
+        _negated(t.predicate) if negate else t.predicate for t, negate in terms if t.needle is None
     ]
     if not tests:
         return None
