@@ -9,6 +9,7 @@ import pytest
 from textual.notifications import Notify
 
 from amstui.ams.model import JobState
+from amstui.ui import app as app_module
 from amstui.ui.app import AmstuiApp
 from amstui.ui.confirm_cancel import ConfirmCancel
 from amstui.ui.demo_rig import Rig, frozen_rig
@@ -467,3 +468,39 @@ async def test_on_screen_updates_repaint_their_row() -> None:
         # The other rows still show what they showed (their cached rendering stayed valid).
         other = table.job_id_at(2)
         assert entry_name(app, other) in after  # type: ignore[arg-type]
+
+
+async def filtered(app: AmstuiApp, pilot: Any) -> None:
+    """Until no filter pass is under way (a cancelled one counts as over)."""
+    for _ in range(500):
+        if not any(w.group == "filter" and not w.is_finished for w in app.workers):
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+async def test_filter_over_many_jobs_runs_in_slices_and_newer_text_wins(monkeypatch: Any) -> None:
+    # Slices of 16 jobs make a 120-job account "many jobs" (100,000 in real use).
+    monkeypatch.setattr(app_module, "FILTER_SLICE", 16)
+    rig = demo(jobs=120)
+    app = rig.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await cycle(rig, pilot)
+        errors = {i for i, e in app.store.entries.items() if e.job.state == JobState.ERROR}
+        assert errors and len(errors) < 120
+        app.apply_filter("state:error")
+        assert app.table.row_count == 120  # not yet: the pass is under way, keys stay live
+        await filtered(app, pilot)
+        assert app.view.filter_text == "state:error"
+        rows = {app.table.job_id_at(r) for r in range(app.table.row_count)}
+        assert rows == errors
+        # A pass overtaken by newer text never lands, whether the newer filter is sliced ...
+        app.apply_filter("!state:error")
+        app.apply_filter("state:error")
+        await filtered(app, pilot)
+        assert app.view.filter_text == "state:error" and app.table.row_count == len(errors)
+        # ... or none at all (escape).
+        app.apply_filter("!state:error")
+        app.apply_filter("")
+        await filtered(app, pilot)
+        assert app.view.filter_text == "" and app.table.row_count == 120

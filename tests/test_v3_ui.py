@@ -208,6 +208,9 @@ def test_transform_filter_terms() -> None:
     v2 = Job("nb:jid:UUID:1", "transform-me", JobState.QUEUED, None)
     match = parse_filter("transform:aware")
     assert match is not None and match(v3) and not match(v2)
+    # A pass over many jobs (in slices) tests the transform on the job, not on the haystack.
+    assert match.haystack_test is None and match.job_test is not None
+    assert match.job_test(v3) and not match.job_test(v2)
     negated = parse_filter("!TRANSFORM:aware")
     assert negated is not None and not negated(v3) and negated(v2)
     empty = parse_filter("transform:")

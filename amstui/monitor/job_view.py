@@ -16,12 +16,14 @@ knows of Textual.
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left, insort
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 from amstui.ams.model import Job, JobState
+from amstui.monitor.filter_index import SLICE, FilterIndex, FilterPass
 from amstui.monitor.store import JobEntry, JobStore, Transition
 
 SORT_KEYS = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
@@ -73,6 +75,8 @@ class JobView:
     """Sorted and filtered order of a store's jobs (see the module docstring)."""
 
     __slots__ = (
+        "_filter_generation",
+        "_filter_index",
         "_key_of",
         "_keys",
         "_listeners",
@@ -102,6 +106,8 @@ class JobView:
         self._key_of: dict[str, SortKey] = {}
         self._transitions: list[Transition] = []
         self._listeners: list[Callable[[], None]] = []
+        self._filter_index = FilterIndex(store)
+        self._filter_generation = 0
         self._rebuild()
         store.subscribe(self._on_store_change)
 
@@ -169,9 +175,60 @@ class JobView:
         self._changed(order=True)
 
     def set_filter(self, predicate: Predicate | None, text: str = "") -> None:
+        self.drop_pending_filter()  # a filter being applied in slices is overtaken
         self.predicate, self.filter_text = predicate, text if predicate is not None else ""
         self._refilter()
         self._changed(order=True)
+
+    def drop_pending_filter(self) -> None:
+        """A filter being applied in slices stops at its next slice and changes nothing."""
+        self._filter_generation += 1
+
+    def set_filter_in_slices(
+        self, predicate: Predicate | None, text: str = "", slice_size: int = SLICE
+    ) -> Coroutine[Any, Any, bool]:
+        """`set_filter`, with the pass over the jobs made in slices that yield to the event loop
+        (keys pressed meanwhile are handled); await the result. The view changes once, when the
+        pass completes; False (and no change) when a newer filter, or `drop_pending_filter`,
+        came after this call first. Few jobs, or no filter: at once when awaited."""
+        self.drop_pending_filter()
+        return self._filter_in_slices(predicate, text, slice_size, self._filter_generation)
+
+    async def _filter_in_slices(
+        self, predicate: Predicate | None, text: str, slice_size: int, generation: int
+    ) -> bool:
+        if self._filter_generation != generation:
+            return False
+        if predicate is None or len(self._keys) <= slice_size:
+            self.set_filter(predicate, text)
+            return True
+        source = self._keys
+        under_way = FilterPass(self._filter_index, list(source), predicate, slice_size)
+        under_way.start()
+        try:
+            while not under_way.step():
+                await asyncio.sleep(0)
+                if self._filter_generation != generation:
+                    return False
+        finally:
+            under_way.stop()
+        if self._keys is not source:
+            # Re-sorted or reloaded meanwhile: every key moved; a plain pass over the new ones.
+            self.set_filter(predicate, text)
+            return True
+        shown = under_way.kept
+        if under_way.changed:
+            # Jobs that changed during the pass: their keys and matches are taken afresh.
+            changed, entries = under_way.changed, self.store.entries
+            shown = [key for key in shown if key[2] not in changed]
+            for job_id in changed:
+                key, entry = self._key_of.get(job_id), entries.get(job_id)
+                if key is not None and entry is not None and predicate(entry.job):
+                    insort(shown, key)
+        self.predicate, self.filter_text = predicate, text
+        self._shown = shown
+        self._changed(order=True)
+        return True
 
     def _key(self, entry: JobEntry, now: datetime) -> SortKey:
         job = entry.job
@@ -189,8 +246,7 @@ class JobView:
         if predicate is None:
             self._shown = self._keys
             return
-        entries = self.store.entries
-        self._shown = [key for key in self._keys if predicate(entries[key[2]].job)]
+        self._shown = self._filter_index.select(self._keys, predicate)
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
         if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._key_of):

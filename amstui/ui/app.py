@@ -17,7 +17,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
 from amstui.monitor import labels
 from amstui.monitor.engine import RefreshEngine
+from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobStore, Transition
@@ -458,10 +459,21 @@ class AmstuiApp(App[int]):
             if self.status_message.startswith("filter not applied"):
                 self.status_message = ""
         wanted = job_filter.text if job_filter is not None else ""
+        self.view.drop_pending_filter()  # a pass for older text is not wanted now
         if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
+            if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
+                # Many jobs: the pass runs in slices, keys stay live; the table follows after.
+                pending = self.view.set_filter_in_slices(job_filter, wanted, FILTER_SLICE)
+                self.run_worker(self._table_follows(pending), group="filter")
+                return
             self.view.set_filter(job_filter, wanted)
             self.table.sync()
         self.refresh_status()
+
+    async def _table_follows(self, pending: Awaitable[bool]) -> None:
+        if await pending:
+            self.table.sync()
+            self.refresh_status()
 
     def action_copy_id(self) -> None:
         job_id = self._current_job_id()

@@ -32,6 +32,7 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
+from amstui.ui.cell_cache import CellCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._painted: dict[int, tuple[str, int, int, tuple[str, ...]]] = {}
         #: Row strips built (cache misses): tests and benchmarks read it.
         self.rows_rendered = 0
+        #: Parsed cells, shared by the rows (a redraw parses only the cells that changed).
+        self.cell_cache = CellCache()
         #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
         #: where the first row would be.
         self.empty_reason = ""
@@ -454,12 +457,12 @@ class JobsTable(ScrollView, can_focus=True):
             return cached[1]
         self.rows_rendered += 1
         line = Text(no_wrap=True, end="")
+        padding = " " * PADDING
+        parsed = self.cell_cache.text
         for width, value in zip(self._layout.widths, values, strict=True):
-            cell = Text.from_markup(value, end="")
-            cell.truncate(width, overflow="ellipsis", pad=True)
-            line.append(" " * PADDING)
-            line.append_text(cell)
-            line.append(" " * PADDING)
+            line.append(padding)
+            line.append_text(parsed(value, width))
+            line.append(padding)
         strip = Strip(line.render(self.app.console), line.cell_len)
         self._strips[job_id] = (key, strip)
         if len(self._strips) > STRIP_CACHE:
