@@ -1,7 +1,7 @@
 """`amstui --demo --api v3|mkio` (issue 13 item 8): the monitor on an in-process v3 emulator,
-driven with Textual's Pilot. Until the monitor has its own v3 columns, v3 jobs flow through the
-tasks path (outputs as tasks): rows appear, progress moves without per-job requests, a job
-finishing with a failed output is in the store as such, cancel works."""
+driven with Textual's Pilot: rows appear, progress moves without per-job requests, a job
+finishing with a failed output is in the store as such, cancel works. (The v3 columns and the
+detail pane: `test_v3_ui.py`.)"""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def demo(api: str, jobs: int = 60) -> tuple[AmstuiApp, Connection]:
         interval=5.0,
         readonly=False,
         autostart=False,
+        api=connection.api,
     )
     app = make_app(connection.client, options, now=connection.now, monotonic=lambda: 1000.0)
     return app, connection
