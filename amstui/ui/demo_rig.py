@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from amstui.ams.model import JobState
-from amstui.bootstrap.connect import Connection, connect_demo
+from amstui.ams.client import RetryPolicy
+from amstui.bootstrap.connect import MONITOR_RETRY, Connection, connect_demo
 from amstui.emulator.app import Emulator
 from amstui.bootstrap.demo_accounts import connect_demo_accounts
 from amstui.ui.app import AmstuiApp, AppOptions, make_app
@@ -63,11 +64,17 @@ class MultiRig:
 
 
 def frozen_multi_rig(
-    accounts: int = 3, seed: int = 7, *, jobs: int = 120, readonly: bool = False
+    accounts: int = 3,
+    seed: int = 7,
+    *,
+    jobs: int = 120,
+    readonly: bool = False,
+    retry: RetryPolicy = MONITOR_RETRY,
 ) -> MultiRig:
     """`accounts` demo accounts (v2, ARM, MK.IO, ...) on frozen clocks, in one app."""
     connections = connect_demo_accounts(
-        accounts, seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer()
+        accounts, seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer(),
+        retry=retry,
     )
     sources = [
         AccountSource(c.account, c.endpoint, c.client, c.now, api=_api_of(c))
