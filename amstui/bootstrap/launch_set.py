@@ -37,7 +37,9 @@ def run_set_monitor(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def build_set_app(args: argparse.Namespace, members: list[SetMember]) -> MultiAccountApp:
+def build_set_app(
+    args: argparse.Namespace, members: list[SetMember], *, autostart: bool = True
+) -> MultiAccountApp:
     from amstui.ui.app import AppOptions
     from amstui.ui.multi_app import AccountSource, MultiAccountApp
 
@@ -63,6 +65,7 @@ def build_set_app(args: argparse.Namespace, members: list[SetMember]) -> MultiAc
         requests_per_second=first.requests_per_second if first else 0.0,
         theme=first.theme if first else None,
         keymap=tuple(first.keys.items()) if first else (),
+        autostart=autostart,
     )
 
     async def close_all() -> None:
