@@ -37,9 +37,9 @@ class AccountFlag(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        setattr(namespace, "account", values)
+        namespace.account = values
         names = list(getattr(namespace, "account_set", None) or [])
-        setattr(namespace, "account_set", [*names, values])
+        namespace.account_set = [*names, values]
 
 
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

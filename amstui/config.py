@@ -353,7 +353,7 @@ _BAD_NAME = re.compile(r"[:\x00-\x1f\x7f-\x9f]")
 
 def _account_names(source: str, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(source, key, f'must be a list of account names (got {value!r})')
+        raise ConfigError(source, key, f"must be a list of account names (got {value!r})")
     names = tuple(dict.fromkeys(value))
     if len(names) != len(value):
         raise ConfigError(source, key, "names an account twice")
@@ -386,8 +386,10 @@ def select_accounts(
             raise ConfigError(source, f"accounts.{name}", f"no such account ({known})")
         if _BAD_NAME.search(name):
             raise ConfigError(
-                source, f"accounts.{name}", "a name with ':' or control characters cannot be "
-                "watched with others (job ids are written NAME:ID)"
+                source,
+                f"accounts.{name}",
+                "a name with ':' or control characters cannot be "
+                "watched with others (job ids are written NAME:ID)",
             )
     return names if len(names) >= 2 else []
 

@@ -26,7 +26,6 @@ def rows(rig: MultiRig) -> list[str]:
 
 
 def processing_row(rig: MultiRig, account: str) -> int:
-    table = rig.app.table
     for row, key in enumerate(rows(rig)):
         entry = rig.app.store.get(key)
         if split_key(key)[0] == account and entry and entry.job.state == JobState.PROCESSING:

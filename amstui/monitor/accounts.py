@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from amstui.monitor.labels import short_id
 from amstui.monitor.engine import CycleReport, EngineStatus, RefreshEngine
+from amstui.monitor.labels import short_id
 from amstui.monitor.store import JobEntry, JobStore, Transition
 
 #: Between the account and the job id in a row key (never in an account name or a job id).

@@ -30,13 +30,13 @@ def _names(spec: str, accounts: Sequence[str]) -> set[str]:
             raise FilterError(f"account:{word}: no such account ({', '.join(accounts)})")
         wanted.update(found)
     if not wanted:
-        raise FilterError("account: needs a name, e.g. account:" + (accounts[0] if accounts else ""))
+        raise FilterError(
+            "account: needs a name, e.g. account:" + (accounts[0] if accounts else "")
+        )
     return wanted
 
 
-def split_account_terms(
-    text: str, accounts: Sequence[str]
-) -> tuple[KeyFilter | None, str]:
+def split_account_terms(text: str, accounts: Sequence[str]) -> tuple[KeyFilter | None, str]:
     """(a filter on row keys or None, the rest of the text for `parse_filter`)."""
     keep: list[str] = []
     tests: list[tuple[set[str], bool]] = []

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from amstui.ams.model import JobState
 from amstui.ams.client import RetryPolicy
+from amstui.ams.model import JobState
 from amstui.bootstrap.connect import MONITOR_RETRY, Connection, connect_demo
-from amstui.emulator.app import Emulator
 from amstui.bootstrap.demo_accounts import connect_demo_accounts
+from amstui.emulator.app import Emulator
 from amstui.ui.app import AmstuiApp, AppOptions, make_app
 from amstui.ui.multi_app import AccountSource, MultiAccountApp
 
@@ -73,12 +73,16 @@ def frozen_multi_rig(
 ) -> MultiRig:
     """`accounts` demo accounts (v2, ARM, MK.IO, ...) on frozen clocks, in one app."""
     connections = connect_demo_accounts(
-        accounts, seed, start=FROZEN_START, speed=0.0, jobs=jobs, timer=SteppingTimer(),
+        accounts,
+        seed,
+        start=FROZEN_START,
+        speed=0.0,
+        jobs=jobs,
+        timer=SteppingTimer(),
         retry=retry,
     )
     sources = [
-        AccountSource(c.account, c.endpoint, c.client, c.now, api=_api_of(c))
-        for c in connections
+        AccountSource(c.account, c.endpoint, c.client, c.now, api=_api_of(c)) for c in connections
     ]
     options = AppOptions(
         account=connections[0].account,
@@ -204,3 +208,19 @@ def run_before(rig: Rig, view: str) -> Callable[[Any], Awaitable[None]]:
         await VIEWS[view](rig, pilot)
 
     return before
+
+
+# ---------------------------------------------------------------------- several accounts
+
+MultiView = Callable[[MultiRig, Any], Awaitable[None]]
+
+
+async def multi_table_view(rig: MultiRig, pilot: Any) -> None:
+    """Three accounts (v2, ARM, MK.IO) after two cycles 15 virtual seconds apart."""
+    await rig.cycle(pilot)
+    await rig.cycle(pilot, advance=15)
+    await pilot.press("j", "j", "j")
+    await pilot.pause()
+
+
+MULTI_VIEWS: dict[str, MultiView] = {"multi": multi_table_view}

@@ -194,7 +194,9 @@ class MultiAccountApp(AmstuiApp):
             for word in text.split()
             if word.lower().startswith("account:") and key_filter is not None
         ]
-        self.shown_account = shown[0] if len(shown) == 1 and shown[0] in self.account_names else None
+        self.shown_account = (
+            shown[0] if len(shown) == 1 and shown[0] in self.account_names else None
+        )
         wanted = text.strip() if (key_filter is not None or job_filter is not None) else ""
         if wanted != self.view.filter_text or key_filter is not None or job_filter is not None:
             self.view.set_filter(job_filter, wanted, key_filter)
