@@ -1,0 +1,108 @@
+"""`amstui jobs` across two served emulators (one v2, one v3): real processes, real sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from amstui.emulator.app import Emulator, EmulatorConfig
+from amstui.emulator.server import RunningServer, serve_in_thread
+from amstui.emulator.simulation import SimConfig
+from tests.conftest import START
+
+TOKEN = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ0ZXN0IiwiZXhwIjo0MTAyNDQ0ODAwfQ.eA"
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[RunningServer, RunningServer]]:
+    sim = SimConfig(seed=11, jobs=30, active=6, concurrency=3)
+    v2 = serve_in_thread(Emulator(EmulatorConfig(sim=sim, start=START, speed=0.0)))
+    v3 = serve_in_thread(
+        Emulator(EmulatorConfig(sim=sim, start=START, speed=0.0, api="v3", page_size=10))
+    )
+    try:
+        yield v2, v3
+    finally:
+        v2.stop()
+        v3.stop()
+
+
+def write_config(tmp_path: Path, v2: str, v3: str) -> Path:
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    token.chmod(0o600)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[accounts.old]
+endpoint = "{v2}"
+credential = "none"
+
+[accounts.new]
+api = "v3"
+endpoint = "{v3}"
+credential = "token"
+token_file = "{token}"
+"""
+    )
+    return config
+
+
+def amstui(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMSTUI_")}
+    return subprocess.run(
+        [sys.executable, "-m", "amstui", *args],
+        capture_output=True,
+        text=True,
+        env={**env, "AMSTUI_CONFIG": str(config)},
+        timeout=60,
+    )
+
+
+def test_jobs_lists_both_accounts_with_an_account_field(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    proc = amstui(config, "jobs", "--account", "old", "--account", "new", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    by_account = {name: [r for r in records if r["account"] == name] for name in ("old", "new")}
+    assert len(by_account["old"]) == len(v2.emulator.sim.job_list())
+    assert len(by_account["new"]) == len(v3.emulator.sim.job_list())
+    created = [r["created"] for r in records]
+    assert created == sorted(created, reverse=True)  # merged newest first
+    table = amstui(config, "jobs", "--all-accounts", "--no-progress")
+    assert table.returncode == 0, table.stderr
+    assert any(line.startswith("old:nb:jid:") for line in table.stdout.splitlines())
+    assert any(line.startswith("new:") for line in table.stdout.splitlines())
+    assert "in 2 accounts" in table.stderr
+
+
+def test_one_account_down_is_named_and_the_others_jobs_still_print(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    v3.stop()
+    proc = amstui(config, "jobs", "--all-accounts", "--output", "json")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("amstui: new: ") and proc.stderr.count("\n") == 1
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert records and {r["account"] for r in records} == {"old"}
+
+
+def test_an_unknown_account_in_the_set_is_a_usage_error(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    proc = amstui(config, "jobs", "--account", "old", "--account", "nope")
+    assert proc.returncode == 2
+    assert str(config) in proc.stderr and "accounts.nope" in proc.stderr
