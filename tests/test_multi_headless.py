@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from amstui.ams.model import JobState
 from amstui.emulator.app import Emulator, EmulatorConfig
 from amstui.emulator.server import RunningServer, serve_in_thread
 from amstui.emulator.simulation import SimConfig
@@ -106,3 +107,64 @@ def test_an_unknown_account_in_the_set_is_a_usage_error(
     proc = amstui(config, "jobs", "--account", "old", "--account", "nope")
     assert proc.returncode == 2
     assert str(config) in proc.stderr and "accounts.nope" in proc.stderr
+
+
+# ---------------------------------------------------------------------- wait ACCOUNT:ID
+
+
+def final_id(server: RunningServer) -> str:
+    emulator = server.emulator
+    for job in emulator.sim.job_list():
+        if emulator.sim.view(job, emulator.now()).state == JobState.FINISHED:
+            return job.id if emulator.config.api == "v2" else f"{job.transform}/{job.arm_name}"
+    raise AssertionError("no final job in the emulator")
+
+
+def test_wait_takes_qualified_ids_across_a_v2_and_a_v3_account(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    old, new = final_id(v2), final_id(v3)
+    proc = amstui(config, "wait", "--all-accounts", f"old:{old}", f"new:{new}", "--timeout", "20s")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    # An unqualified id found in one account only is that account's.
+    proc = amstui(config, "wait", "--all-accounts", new, "--timeout", "20s")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    # Found nowhere: no such job (exit 6), naming the accounts searched.
+    missing = "nb:jid:UUID:00000000-0000-0000-0000-000000000000"
+    proc = amstui(config, "wait", "--all-accounts", missing, "--timeout", "5s")
+    assert proc.returncode == 6 and "old, new" in proc.stderr
+
+
+def test_an_unqualified_id_in_two_accounts_is_a_usage_error_naming_both(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    # A twin of the v2 account (same seed: the same job ids).
+    sim = SimConfig(seed=11, jobs=30, active=6, concurrency=3)
+    twin = serve_in_thread(Emulator(EmulatorConfig(sim=sim, start=START, speed=0.0)))
+    try:
+        config = write_config(tmp_path, v2.url, v3.url)
+        config.write_text(
+            config.read_text()
+            + f'\n[accounts.twin]\nendpoint = "{twin.url}"\ncredential = "none"\n'
+        )
+        job_id = final_id(v2)
+        proc = amstui(config, "wait", "--account", "old", "--account", "twin", job_id)
+        assert proc.returncode == 2
+        assert "old and twin" in proc.stderr and f"old:{job_id}" in proc.stderr
+        proc = amstui(
+            config,
+            "wait",
+            "--account",
+            "old",
+            "--account",
+            "twin",
+            f"twin:{job_id}",
+            "--timeout",
+            "20s",
+        )
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        twin.stop()

@@ -154,9 +154,15 @@ async def _run(args: argparse.Namespace) -> int:
         resolve_connection,
     )
 
-    wanted = job_ids.parse_all(args.job_ids)
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
+    from amstui.bootstrap.account_set import wants_several
+
+    if wants_several(args):  # several accounts, ids as ACCOUNT:ID: commands/wait_set.py
+        from amstui.commands.wait_set import run_set
+
+        return await run_set(args, timeout, interval)
+    wanted = job_ids.parse_all(args.job_ids)
     connection, _ = resolve_connection(args)
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
     async with connection.client:
