@@ -168,3 +168,20 @@ def test_an_unqualified_id_in_two_accounts_is_a_usage_error_naming_both(
         assert proc.returncode == 0, proc.stderr
     finally:
         twin.stop()
+
+
+def test_info_lists_the_set_with_each_credential_and_checks_each(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    proc = amstui(config, "info", "--all-accounts", "--check")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "watching:     2 accounts together" in proc.stdout
+    assert "old (v2)" in proc.stdout and "new (v3)" in proc.stdout
+    assert "credential: none:" in proc.stdout and "credential: token" in proc.stdout
+    assert "✔ old: token and call ok" in proc.stdout and "✔ new: token and call ok" in proc.stdout
+    assert TOKEN not in proc.stdout + proc.stderr
+    v3.stop()
+    proc = amstui(config, "info", "--account", "old", "--account", "new", "--check")
+    assert proc.returncode == 1 and "✖ new:" in proc.stdout and "✔ old:" in proc.stdout

@@ -25,6 +25,7 @@ from amstui.bootstrap.session import exit_code_for
 from amstui.commands import output
 from amstui.monitor.inert_text import inert
 
+
 @dataclass(slots=True)
 class Listed:
     account: str
@@ -99,9 +100,7 @@ async def run_set(
             out.write(output.json_text({"account": account, **output.job_record(job, now)}) + "\n")
     elif args.output == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=("account", *output.FIELDS), lineterminator="\n"
-        )
+        writer = csv.DictWriter(buffer, fieldnames=("account", *output.FIELDS), lineterminator="\n")
         writer.writeheader()
         for account, job, now in rows:
             record = {"account": account, **output.job_record(job, now)}
