@@ -84,6 +84,12 @@ def test_jobs_lists_both_accounts_with_an_account_field(
     assert any(line.startswith("old:nb:jid:") for line in table.stdout.splitlines())
     assert any(line.startswith("new:") for line in table.stdout.splitlines())
     assert "in 2 accounts" in table.stderr
+    csv_out = amstui(config, "jobs", "--all-accounts", "--no-progress", "--output", "csv")
+    assert csv_out.returncode == 0, csv_out.stderr
+    lines = csv_out.stdout.splitlines()
+    assert lines[0].startswith("account,id,name,state")
+    assert len(lines) == 1 + len(records)
+    assert {line.split(",", 1)[0] for line in lines[1:]} == {"old", "new"}
 
 
 def test_one_account_down_is_named_and_the_others_jobs_still_print(

@@ -107,10 +107,10 @@ async def run_set(
             writer.writerow({k: inert(v) if isinstance(v, str) else v for k, v in record.items()})
         out.write(buffer.getvalue())
     else:
-        now = max((r.now for r in listed), default=None)
+        latest = max((r.now for r in listed), default=None)
         qualified = [replace(job, id=f"{account}:{job.id}") for account, job, _ in rows]
-        if now is not None:
-            for line in output.table_lines(qualified, now):
+        if latest is not None:
+            for line in output.table_lines(qualified, latest):
                 out.write(line + "\n")
         requests = sum(r.requests for r in listed)
         print(
