@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.account_set import SetMember, connect_set
 from amstui.bootstrap.errors import CliError
-from amstui.bootstrap.launch import follow_service_clock
 
 if TYPE_CHECKING:
+    from amstui.bootstrap.connect import Connection
+    from amstui.monitor.store import JobStore
     from amstui.ui.multi_app import MultiAccountApp
 
 
@@ -73,8 +74,18 @@ def build_set_app(
 
     app = MultiAccountApp(sources, options, on_exit=close_all)
     for member, feed in zip(members, app.feeds, strict=True):
-        follow_service_clock(feed.store, member.connection)
+        _follow_service_clock(feed.store, member.connection)
     return app
+
+
+def _follow_service_clock(store: JobStore, connection: Connection) -> None:
+    """Each account's service clock learns from the timestamps of its own jobs (as
+    `launch.follow_service_clock` does for one account)."""
+    store.subscribe(
+        lambda changed, _ended: connection.observe(
+            entry.job for job_id in changed if (entry := store.get(job_id)) is not None
+        )
+    )
 
 
 def _demo_api(member: SetMember) -> str:

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.accounts and wants_several(args):  # a set: commands/info_set.py
         from amstui.commands.info_set import print_set
 
-        return print_set(args)
+        return print_set(args, credential_hint)
     if getattr(args, "demo", False) or getattr(args, "endpoint", None) or settings.accounts:
         from amstui.bootstrap.session import resolve_connection
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Callable
 
 from amstui.ams.backend import JobQuery
 from amstui.ams.errors import AmsError
@@ -16,10 +17,8 @@ from amstui.bootstrap.session import exit_code_for
 from amstui.monitor.inert_text import inert
 
 
-def set_credential_hint(kind: str) -> str:
+def set_credential_hint(kind: str, credential_hint: Callable[[str], str]) -> str:
     """`info.credential_hint`, with the service credentials of v3 accounts too."""
-    from amstui.commands.info import credential_hint
-
     if kind == "token":
         return "token: a bearer from the account's token_file (else AMSTUI_TOKEN)"
     if kind == "rms-api-key":
@@ -27,7 +26,7 @@ def set_credential_hint(kind: str) -> str:
     return credential_hint(kind)
 
 
-def print_set(args: argparse.Namespace) -> int:
+def print_set(args: argparse.Namespace, credential_hint: Callable[[str], str]) -> int:
     members = connect_set(args)
     print(f"watching:     {len(members)} accounts together")
     for member in members:
@@ -36,7 +35,7 @@ def print_set(args: argparse.Namespace) -> int:
         print(
             f"  {inert(member.connection.account)} ({api}) at {inert(member.connection.endpoint)}"
         )
-        print(f"    credential: {set_credential_hint(kind)}")
+        print(f"    credential: {set_credential_hint(kind, credential_hint)}")
     if not args.check:
         asyncio.run(_close(members))
         return exit_codes.OK

@@ -88,7 +88,7 @@ async def _run(args: argparse.Namespace) -> int:
     if wants_several(args):  # several accounts: commands/jobs_set.py
         from amstui.commands.jobs_set import run_set
 
-        return await run_set(args, states, since)
+        return await run_set(args, states, since, with_progress)
     pattern = args.name or ""
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     connection, _ = resolve_connection(args, RetryPolicy())

@@ -12,10 +12,12 @@ import asyncio
 import csv
 import io
 import sys
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from amstui.ams.backend import JobQuery
+from amstui.ams.backend import JobQuery, JobsBackend
 from amstui.ams.client import RetryPolicy
 from amstui.ams.errors import AmsError
 from amstui.ams.model import Job, JobState
@@ -24,6 +26,10 @@ from amstui.bootstrap.account_set import SetMember, connect_set
 from amstui.bootstrap.session import exit_code_for
 from amstui.commands import output
 from amstui.monitor.inert_text import inert
+
+WithProgress = Callable[
+    [JobsBackend, list[Job]], Coroutine[Any, Any, tuple[list[Job], int, list[str]]]
+]
 
 
 @dataclass(slots=True)
@@ -41,10 +47,8 @@ async def _list_one(
     since: timedelta | None,
     pattern: str,
     limit: int | None,
-    progress: bool,
+    with_progress: WithProgress | None,
 ) -> Listed:
-    from amstui.commands.jobs import with_progress
-
     connection = member.connection
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     async with connection.client:
@@ -66,7 +70,7 @@ async def _list_one(
             if limit is not None:
                 jobs = jobs[:limit]
         requests = len(fetched.exchanges)
-        if progress:
+        if with_progress is not None:
             jobs, extra, _errors = await with_progress(connection.client, jobs)
             requests += extra
         connection.observe(jobs)
@@ -77,11 +81,20 @@ async def run_set(
     args: argparse.Namespace,
     states: tuple[JobState, ...],
     since: timedelta | None,
+    with_progress: WithProgress,
 ) -> int:
+    """`with_progress` is `jobs.with_progress` (passed in: this module is imported by it)."""
     members = connect_set(args, RetryPolicy())
     listed = await asyncio.gather(
         *(
-            _list_one(m, states, since, args.name or "", args.limit, not args.no_progress)
+            _list_one(
+                m,
+                states,
+                since,
+                args.name or "",
+                args.limit,
+                None if args.no_progress else with_progress,
+            )
             for m in members
         )
     )

@@ -18,10 +18,10 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
@@ -161,7 +161,19 @@ async def _run(args: argparse.Namespace) -> int:
     if wants_several(args):  # several accounts, ids as ACCOUNT:ID: commands/wait_set.py
         from amstui.commands.wait_set import run_set
 
-        return await run_set(args, timeout, interval)
+        def wait_one(connection: Connection, ids: list[str]) -> Coroutine[Any, Any, int]:
+            # Several accounts print their changes as lines (no redrawn frames).
+            view = View(tty=False, quiet=args.quiet)
+            return wait_for(
+                connection,
+                ids,
+                interval=interval,
+                timeout=timeout,
+                exit_status=args.exit_status,
+                view=view,
+            )
+
+        return await run_set(args, timeout, interval, wait_one)
     wanted = job_ids.parse_all(args.job_ids)
     connection, _ = resolve_connection(args)
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)

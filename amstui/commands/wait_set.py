@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 from amstui.ams.errors import AmsError, InvalidJobIdError, NotFoundError
 from amstui.bootstrap import exit_codes
@@ -21,6 +22,9 @@ from amstui.bootstrap.account_set import SetMember, connect_set
 from amstui.bootstrap.errors import CliError
 from amstui.bootstrap.session import exit_code_for
 from amstui.monitor.inert_text import inert
+
+if TYPE_CHECKING:
+    from amstui.bootstrap.connect import Connection
 
 
 def split_qualified(typed: str, names: Sequence[str]) -> tuple[str | None, str]:
@@ -71,22 +75,19 @@ async def assign(members: Sequence[SetMember], typed: Sequence[str]) -> dict[str
     return wanted
 
 
-async def run_set(args: argparse.Namespace, timeout: float | None, interval: float) -> int:
-    from amstui.commands.wait import View, wait_for
-
+async def run_set(
+    args: argparse.Namespace,
+    timeout: float | None,
+    interval: float,
+    wait_one: Callable[[Connection, list[str]], Coroutine[Any, Any, int]],
+) -> int:
+    """`wait_one(connection, ids)` waits in one account (`wait.wait_for` with a line view;
+    passed in, as `wait` imports this module)."""
     members = connect_set(args)
     try:
         wanted = await assign(members, args.job_ids)
         waits = [
-            wait_for(
-                m.connection,
-                wanted[m.connection.account],
-                interval=interval,
-                timeout=timeout,
-                exit_status=args.exit_status,
-                # Several accounts print their changes as lines (no redrawn frames).
-                view=View(tty=False, quiet=args.quiet),
-            )
+            wait_one(m.connection, wanted[m.connection.account])
             for m in members
             if wanted[m.connection.account]
         ]
