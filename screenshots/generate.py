@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from amstui.ui.demo_rig import VIEWS, frozen_rig
+from amstui.ui.demo_rig import MULTI_VIEWS, VIEWS, frozen_multi_rig, frozen_rig
 
 HERE = Path(__file__).resolve().parent
 #: Where the web font does not load, common monospace fonts take over.
@@ -38,9 +38,24 @@ async def shoot(name: str) -> Path:
     return path
 
 
+async def shoot_multi(name: str) -> Path:
+    """A view of three accounts in one table (`amstui --demo --accounts 3`)."""
+    rig = frozen_multi_rig(3)
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await MULTI_VIEWS[name](rig, pilot)
+        await pilot.pause()
+        svg = app.export_screenshot(title=f"amstui — {name}")
+    path = HERE / f"{name}.svg"
+    path.write_text(portable(svg), encoding="utf-8")
+    return path
+
+
 async def main() -> None:
     for name in VIEWS:
         print(await shoot(name))
+    for name in MULTI_VIEWS:
+        print(await shoot_multi(name))
 
 
 if __name__ == "__main__":

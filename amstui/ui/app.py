@@ -35,12 +35,12 @@ from amstui.ams.backend import JobsBackend
 from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
 from amstui.monitor import labels
+from amstui.monitor.accounts import EngineSet, display_key, short_key, split_key
 from amstui.monitor.engine import RefreshEngine
 from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobStore, Transition
-from amstui.ui.cells import short_id
 from amstui.ui.commands import JobCommands
 from amstui.ui.confirm_cancel import ConfirmCancel
 from amstui.ui.detail_screen import DetailScreen
@@ -97,21 +97,11 @@ class AmstuiApp(App[int]):
         self.backend = backend
         self.options = options
         self.now = now
-        self.store = JobStore(now)
-        self.view = JobView(self.store)
         kw: dict[str, Any] = {}
         if monotonic is not None:
             kw["monotonic"] = monotonic
-        self.engine = RefreshEngine(
-            backend,
-            self.store,
-            now=now,
-            interval=options.interval,
-            max_in_flight=options.max_in_flight,
-            requests_per_second=options.requests_per_second,
-            runner=self._run_job_refresh,
-            **kw,
-        )
+        self.store, self.engine = self._build_monitor(backend, options, now, kw)
+        self.view = JobView(self.store)
         self.view.subscribe(self._view_moved)
         self._wake = asyncio.Event()
         self._on_exit = on_exit
@@ -128,6 +118,31 @@ class AmstuiApp(App[int]):
             keymap[READONLY_CANCEL.id or ""] = keymap["app.cancel"]
         if keymap:
             self.set_keymap(keymap)
+
+    def _build_monitor(
+        self,
+        backend: JobsBackend,
+        options: AppOptions,
+        now: Callable[[], datetime],
+        kw: dict[str, Any],
+    ) -> tuple[JobStore, RefreshEngine | EngineSet]:
+        """The store and engine the app watches (several accounts: `MultiAccountApp`)."""
+        store = JobStore(now)
+        engine = RefreshEngine(
+            backend,
+            store,
+            now=now,
+            interval=options.interval,
+            max_in_flight=options.max_in_flight,
+            requests_per_second=options.requests_per_second,
+            runner=self._run_job_refresh,
+            **kw,
+        )
+        return store, engine
+
+    def key_label(self, job_id: str) -> str:
+        """A row's key as the status line and notices write it (`ACCOUNT:ID` for several)."""
+        return display_key(job_id)
 
     # ------------------------------------------------------------------ layout
 
@@ -307,7 +322,7 @@ class AmstuiApp(App[int]):
         parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.reverse else '▲'}")
         job_id = table.cursor_job_id
         if job_id:
-            parts.append(job_id)
+            parts.append(self.key_label(job_id))
         if self.options.readonly:
             parts.append("read-only")
         message, error = self.status_message, self._status_error
@@ -477,6 +492,7 @@ class AmstuiApp(App[int]):
         job_id = self._current_job_id()
         if job_id is None:
             return
+        job_id = split_key(job_id)[1]  # the service's id (several accounts: row keys)
         self.copy_to_clipboard(job_id)
         self.notify(f"Copied {inert(job_id)}", title="Job id", markup=False)
 
@@ -501,7 +517,8 @@ class AmstuiApp(App[int]):
             if yes:
                 self.run_worker(self._cancel(job_id), group=f"cancel:{job_id}", exit_on_error=False)
 
-        self.push_screen(ConfirmCancel(entry.job), answered)
+        account = split_key(job_id)[0] or None
+        self.push_screen(ConfirmCancel(entry.job, account=account), answered)
 
     async def _cancel(self, job_id: str) -> None:
         self._cancels_in_flight += 1
@@ -515,7 +532,7 @@ class AmstuiApp(App[int]):
         finally:
             self._cancels_in_flight -= 1
         self.notify(
-            f"Cancel requested for {inert(short_id(job_id))}", title="Canceling", markup=False
+            f"Cancel requested for {inert(short_key(job_id))}", title="Canceling", markup=False
         )
 
     def action_interrupt(self) -> None:

@@ -15,7 +15,7 @@ ETA and Duration columns give way before the Name gets too short (the Id always 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,10 +70,15 @@ YIELDING = ("eta", "duration")
 STRIP_CACHE = 400
 
 
-def columns_for(width: int, room: int | None = None) -> tuple[ColumnSpec, ...]:
-    """The columns for a terminal `width`, fitted to `room` cells (the table's own width)."""
+def columns_for(
+    width: int, room: int | None = None, account_width: int = 0
+) -> tuple[ColumnSpec, ...]:
+    """The columns for a terminal `width`, fitted to `room` cells (the table's own width);
+    with an `account_width`, an Account column first (several accounts in one table)."""
     room = width if room is None else room
     specs = [c for c in COLUMNS if c.min_terminal <= width < c.max_terminal]
+    if account_width:
+        specs.insert(0, ColumnSpec("account", "Account", account_width))
     for key in YIELDING:
         if _name_width(specs, room) >= MIN_NAME:
             break
@@ -92,13 +97,16 @@ def row_cells(
     keys: Iterable[str],
     bar_width: int = cells.BAR_WIDTH,
     name_width: int = 40,
+    account: str = "",
 ) -> dict[str, str]:
-    """The markup of each cell of a job's row."""
+    """The markup of each cell of a job's row (`account`: the Account cell's markup)."""
     job = entry.job
     running = not job.is_final and not entry.gone
     values: dict[str, str] = {}
     for key in keys:
-        if key == "state":
+        if key == "account":
+            values[key] = account
+        elif key == "state":
             values[key] = cells.state_cell(job.state, entry.gone)
         elif key == "name":
             values[key] = cells.name_cell(job.name, name_width)
@@ -151,9 +159,9 @@ class Layout:
         return default
 
 
-def layout_for(width: int, room: int | None = None) -> Layout:
+def layout_for(width: int, room: int | None = None, account_width: int = 0) -> Layout:
     room = width if room is None else room
-    specs = columns_for(width, room)
+    specs = columns_for(width, room, account_width)
     name = max(MIN_NAME, _name_width(specs, room))
     return Layout(specs, tuple(name if c.key == "name" else c.width for c in specs))
 
@@ -248,6 +256,19 @@ class JobsTable(ScrollView, can_focus=True):
         #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
         #: where the first row would be.
         self.empty_reason = ""
+        #: Several accounts: the Account column's width and each row key's cell markup.
+        self._account_width = 0
+        self._account_cell: Callable[[str], str] | None = None
+
+    def show_accounts(self, width: int, cell: Callable[[str], str]) -> None:
+        """Add the Account column (first): `cell` gives a row key's markup."""
+        self._account_width, self._account_cell = width, cell
+        self._layout = layout_for(self._terminal_width, self._layout_room or None, width)
+        self._strips.clear()
+        self.refresh()
+
+    def _account_markup(self, job_id: str) -> str:
+        return self._account_cell(job_id) if self._account_cell is not None else ""
 
     def set_empty_reason(self, text: str) -> None:
         if text != self.empty_reason:
@@ -289,7 +310,13 @@ class JobsTable(ScrollView, can_focus=True):
         entry = self.store.get(job_id)
         if entry is None:
             return ""
-        values = row_cells(entry, self.store.now(), (column,), *self._cell_widths())
+        values = row_cells(
+            entry,
+            self.store.now(),
+            (column,),
+            *self._cell_widths(),
+            account=self._account_markup(job_id),
+        )
         return Text.from_markup(values[column]).plain
 
     @property
@@ -317,7 +344,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _fit(self, room: int) -> None:
         self._layout_room = room
-        layout = layout_for(self._terminal_width, room)
+        layout = layout_for(self._terminal_width, room, self._account_width)
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
@@ -374,7 +401,7 @@ class JobsTable(ScrollView, can_focus=True):
             moves = bucket if moves_with_time(entry) else 0
             if painted[1] == entry.version and painted[2] == moves:
                 continue  # nothing new for this row
-            values = self._row_values(entry)
+            values = self._row_values(entry, job_id)
             x = 0
             for width, old, new in zip(self._layout.widths, painted[3], values, strict=False):
                 cell = width + 2 * PADDING
@@ -416,7 +443,7 @@ class JobsTable(ScrollView, can_focus=True):
                 return strip.adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         bucket = self._bucket() if moves_with_time(entry) else 0
-        values = self._row_values(entry)
+        values = self._row_values(entry, job_id)
         self._painted[y] = (job_id, entry.version, bucket, values)
         strip = self._row_strip(job_id, values).adjust_cell_length(width)
         strip = strip.apply_style(base)
@@ -425,9 +452,11 @@ class JobsTable(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, None, cursor), strip.cell_length)
         return strip
 
-    def _row_values(self, entry: JobEntry) -> tuple[str, ...]:
+    def _row_values(self, entry: JobEntry, job_id: str) -> tuple[str, ...]:
         bar, name = self._cell_widths()
-        return tuple(row_cells(entry, self.store.now(), self._layout.keys, bar, name).values())
+        account = self._account_markup(job_id) if self._account_width else ""
+        values = row_cells(entry, self.store.now(), self._layout.keys, bar, name, account)
+        return tuple(values.values())
 
     def _row_strip(self, job_id: str, values: tuple[str, ...]) -> Strip:
         """The row drawn from its cells' markup; cached by the cells and the layout, so an
