@@ -700,19 +700,25 @@ def _headless(quick: bool) -> list[Result]:
                 check=True,
             )
             walls.append(time.perf_counter() - t0)
-            assert len(out.stdout.splitlines()) == size
+            lines = out.stdout.splitlines()
+            assert len(lines) == size
+            processing = sum(1 for line in lines if json.loads(line)["state"] == "Processing")
             requests.append(float(emu.stats()["total"]))  # type: ignore[arg-type]
+    # The listing's pages (the last one empty: AMS gives no count), plus one Tasks request per
+    # processing job for its progress (a v2 listing carries no tasks; --no-progress skips them).
     pages = math.ceil((size + 1) / 1000)
+    minimum = pages + processing
     return [
         Result(
             f"Headless: amstui jobs -o json over {size:,} jobs",
             median(walls),
             "s",
-            baseline=f"{median(requests):.0f} requests (minimum {pages})",
-            met=median(requests) <= pages,
-            target=f"{pages} requests",
+            baseline=f"{median(requests):.0f} requests (minimum {minimum})",
+            met=median(requests) <= minimum,
+            target=f"{minimum} requests",
             samples=walls,
-            note="10 full pages plus the empty page that proves the end (AMS gives no count)",
+            note=f"{pages - 1} full pages plus the empty page that proves the end (AMS gives no "
+            f"count), and the tasks of the {processing} processing jobs (their progress)",
         ),
     ]
 
