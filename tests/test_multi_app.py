@@ -196,3 +196,25 @@ async def test_the_cycle_key_is_remappable_by_its_binding_id() -> None:
         await pilot.press("ctrl+a")
         await pilot.pause()
         assert app.view.filter_text == "account:prod"
+
+
+async def test_end_of_job_notices_name_the_account() -> None:
+    from textual.notifications import Notify
+
+    rig = frozen_multi_rig(3)
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(str(message.notification.message))
+
+    async with rig.app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await rig.cycle(pilot)
+        notes.clear()
+        for _ in range(40):
+            await rig.cycle(pilot, advance=30)
+            if notes:
+                break
+        assert notes, "no job ended"
+        # A single ending reads "ACCOUNT: name"; a summary lists "ACCOUNT: name, ...".
+        assert any(note.split("\n")[-1].split(": ", 1)[0] in NAMES for note in notes), notes

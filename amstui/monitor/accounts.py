@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -93,8 +93,9 @@ class MultiStore(JobStore):
                 if self.entries.get(key) is not entry:
                     self._adopt(name, job_id, entry)
                 keys.add(key)
+            named = [replace(t, account=name) for t in ended]
             for host in self._listeners:
-                host(keys, ended)
+                host(keys, named)
 
         return listener
 

@@ -252,10 +252,10 @@ class AmstuiApp(App[int]):
         # Several endings in one cycle: one summary instead of a stack of toasts.
         words = [labels.outcome_word(t.job, t.gone) for t in transitions]
         summary = labels.count_summary(words)
-        names = ", ".join(inert(t.job.name[:30]) for t in transitions[:3])
+        names = ", ".join(_ended_name(t, 30) for t in transitions[:3])
         if len(transitions) > 3:
             names += ", …"
-        failed = "error" in words
+        failed = "error" in words or "finished with failed outputs" in words
         self.notify(
             f"{summary}\n{names}",
             title=f"{len(transitions)} jobs ended",
@@ -267,7 +267,7 @@ class AmstuiApp(App[int]):
 
     def _notify_transition(self, transition: Transition) -> None:
         job = transition.job
-        name = inert(job.name[:60])
+        name = _ended_name(transition, 60)
         if transition.gone:
             self.notify(
                 f"{name} is gone from the server",
@@ -275,6 +275,10 @@ class AmstuiApp(App[int]):
                 severity="warning",
                 markup=False,
             )
+        elif job.finished_with_failed_output:
+            # Its state alone would hide the failure (a ContinueJob output failed).
+            title = f"{labels.FAILED_OUTPUT_GLYPH} Job {labels.job_state_word(job).lower()}"
+            self.notify(name, title=title, severity="warning", markup=False)
         elif job.state == JobState.FINISHED:
             self.notify(name, title="✔ Job finished", markup=False)
         elif job.state == JobState.ERROR:
@@ -589,3 +593,9 @@ def make_app(
     on_exit: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> AmstuiApp:
     return AmstuiApp(backend, options, now=now, monotonic=monotonic, on_exit=on_exit)
+
+
+def _ended_name(transition: Transition, width: int) -> str:
+    """The job's name for an end-of-job notice, after its account when several are shown."""
+    name = inert(transition.job.name[:width])
+    return f"{inert(transition.account)}: {name}" if transition.account else name
