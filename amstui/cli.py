@@ -239,6 +239,12 @@ def _emulator_parser(sub: Any) -> None:
     emu.add_argument("--account", default="amstuidemo", help="v3: account; mkio: project")
     emu.add_argument("--page-size", type=int, default=100, help="v3/mkio: jobs per page")
     emu.add_argument(
+        "--transforms",
+        type=int,
+        default=5,
+        help="v3/mkio: transforms in the account (1-100: five kinds, then numbered variants)",
+    )
+    emu.add_argument(
         "--arm-throttle",
         action="store_true",
         help="v3/mkio: 429 past ARM's token buckets (reads 250 at 25/s, writes 200 at 10/s)",
@@ -325,6 +331,8 @@ def run_emulator(args: argparse.Namespace) -> int:
         raise CliError(
             "--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", exit_codes.USAGE
         )
+    if not 1 <= args.transforms <= 100:
+        raise CliError("--transforms must be between 1 and 100", exit_codes.USAGE)
     if not 1 <= args.page_size <= 1000:
         raise CliError("--page-size must be between 1 and 1000", exit_codes.USAGE)
     if args.api != "v2" and args.legacy_redirect:
@@ -349,6 +357,7 @@ def run_emulator(args: argparse.Namespace) -> int:
                     purge_days=args.purge_days,
                     task_seconds=max(args.task_seconds, 1.0),
                     cancel_seconds=cancel_seconds,
+                    transforms=args.transforms,
                 ),
                 speed=args.speed,
                 token=args.token,
