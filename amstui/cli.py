@@ -29,10 +29,38 @@ JOB_ID_HELP = (
 APIS = ("v2", "v3", "mkio")
 
 
+class AccountFlag(argparse.Action):
+    """`--account NAME`, repeatable: `account` keeps the last name (one account, as before),
+    `account_set` every name given (several accounts in one view)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        namespace.account = values
+        names = list(getattr(namespace, "account_set", None) or [])
+        namespace.account_set = [*names, values]
+
+
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     d = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("connection")
-    group.add_argument("--account", metavar="NAME", default=d, help="account from the config")
+    group.add_argument(
+        "--account",
+        metavar="NAME",
+        default=d,
+        action=AccountFlag,
+        help="account from the config (repeat to watch several)",
+    )
+    group.add_argument(
+        "--all-accounts",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="watch every account in the config",
+    )
     group.add_argument("--endpoint", metavar="URL", default=d, help="account REST root URL")
     group.add_argument(
         "--credential",
@@ -75,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--demo-jobs", type=int, default=400, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        metavar="N",
+        dest="demo_accounts",
+        help="with --demo: N emulated accounts in one view (2-6, v2 and v3 shapes)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
@@ -204,6 +239,12 @@ def _emulator_parser(sub: Any) -> None:
     emu.add_argument("--account", default="amstuidemo", help="v3: account; mkio: project")
     emu.add_argument("--page-size", type=int, default=100, help="v3/mkio: jobs per page")
     emu.add_argument(
+        "--transforms",
+        type=int,
+        default=5,
+        help="v3/mkio: transforms in the account (1-100: five kinds, then numbered variants)",
+    )
+    emu.add_argument(
         "--arm-throttle",
         action="store_true",
         help="v3/mkio: 429 past ARM's token buckets (reads 250 at 25/s, writes 200 at 10/s)",
@@ -290,6 +331,8 @@ def run_emulator(args: argparse.Namespace) -> int:
         raise CliError(
             "--speed >= 0, --error-rate in 0..1 and --concurrency >= 1", exit_codes.USAGE
         )
+    if not 1 <= args.transforms <= 100:
+        raise CliError("--transforms must be between 1 and 100", exit_codes.USAGE)
     if not 1 <= args.page_size <= 1000:
         raise CliError("--page-size must be between 1 and 1000", exit_codes.USAGE)
     if args.api != "v2" and args.legacy_redirect:
@@ -314,6 +357,7 @@ def run_emulator(args: argparse.Namespace) -> int:
                     purge_days=args.purge_days,
                     task_seconds=max(args.task_seconds, 1.0),
                     cancel_seconds=cancel_seconds,
+                    transforms=args.transforms,
                 ),
                 speed=args.speed,
                 token=args.token,

@@ -8,6 +8,7 @@ Precedence for each value: flags, then `AMSTUI_*` variables, then the file, then
 
     [defaults]
     account = "prod"          # the account used when none is named
+    accounts = ["prod", "rms"]  # or watch several at once (flags: --account A --account B)
     interval = 5.0            # seconds between refresh cycles
     theme = "textual-dark"
     readonly = false
@@ -113,6 +114,8 @@ class Account:
 @dataclass(frozen=True, slots=True)
 class Defaults:
     account: str | None = None
+    #: The accounts watched together when none is named (two or more).
+    accounts: tuple[str, ...] = ()
     interval: float = 5.0
     theme: str = "textual-dark"
     readonly: bool = False
@@ -344,6 +347,53 @@ def _account(source: str, name: str, table: object) -> Account:
     )
 
 
+#: Account names of a set are written `NAME` and job ids `NAME:ID`: no colon, no controls.
+_BAD_NAME = re.compile(r"[:\x00-\x1f\x7f-\x9f]")
+
+
+def _account_names(source: str, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(source, key, f"must be a list of account names (got {value!r})")
+    names = tuple(dict.fromkeys(value))
+    if len(names) != len(value):
+        raise ConfigError(source, key, "names an account twice")
+    return names
+
+
+def select_accounts(
+    settings: Settings, wanted: Sequence[str] = (), *, all_accounts: bool = False
+) -> list[str]:
+    """The accounts watched together, or [] for one account (the usual path, `resolve`).
+
+    `--all-accounts` takes every configured account; `--account` given twice or more takes
+    those; with no `--account`, `[defaults] accounts` does. Names with a colon or a control
+    character cannot be in a set (job ids are written `NAME:ID`).
+    """
+    source = str(settings.path or "config")
+    if all_accounts:
+        names = list(settings.accounts)
+        if not names:
+            raise ConfigError(source, "accounts", "--all-accounts: no account is configured")
+    elif len(set(wanted)) >= 2:
+        names = list(dict.fromkeys(wanted))
+    elif not wanted and len(settings.defaults.accounts) >= 2:
+        names = list(settings.defaults.accounts)
+    else:
+        return []
+    known = ", ".join(sorted(settings.accounts)) or "none configured"
+    for name in names:
+        if name not in settings.accounts:
+            raise ConfigError(source, f"accounts.{name}", f"no such account ({known})")
+        if _BAD_NAME.search(name):
+            raise ConfigError(
+                source,
+                f"accounts.{name}",
+                "a name with ':' or control characters cannot be "
+                "watched with others (job ids are written NAME:ID)",
+            )
+    return names if len(names) >= 2 else []
+
+
 def _defaults(source: str, table: object) -> Defaults:
     if not isinstance(table, dict):
         raise ConfigError(source, "defaults", "must be a table")
@@ -356,6 +406,8 @@ def _defaults(source: str, table: object) -> Defaults:
     d = Defaults()
     if "account" in table:
         d = replace(d, account=_opt_str(source, "defaults.account", table["account"]))
+    if "accounts" in table:
+        d = replace(d, accounts=_account_names(source, "defaults.accounts", table["accounts"]))
     if "interval" in table:
         d = replace(d, interval=_interval(source, "defaults.interval", table["interval"]))
     if "theme" in table:
@@ -400,6 +452,9 @@ def parse_settings(text: str, source: str) -> Settings:
     if not isinstance(accounts_table, dict):
         raise ConfigError(source, "accounts", "must be a table of [accounts.NAME] tables")
     accounts = {name: _account(source, name, table) for name, table in accounts_table.items()}
+    for name in defaults.accounts:
+        if name not in accounts:
+            raise ConfigError(source, "defaults.accounts", f"names no [accounts.{name}]")
     if defaults.account and defaults.account not in accounts:
         raise ConfigError(source, "defaults.account", f"names no [accounts.{defaults.account}]")
     return Settings(path=Path(source), defaults=defaults, accounts=accounts, keys=keys)

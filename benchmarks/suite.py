@@ -700,19 +700,25 @@ def _headless(quick: bool) -> list[Result]:
                 check=True,
             )
             walls.append(time.perf_counter() - t0)
-            assert len(out.stdout.splitlines()) == size
+            lines = out.stdout.splitlines()
+            assert len(lines) == size
+            processing = sum(1 for line in lines if json.loads(line)["state"] == "Processing")
             requests.append(float(emu.stats()["total"]))  # type: ignore[arg-type]
+    # The listing's pages (the last one empty: AMS gives no count), plus one Tasks request per
+    # processing job for its progress (a v2 listing carries no tasks; --no-progress skips them).
     pages = math.ceil((size + 1) / 1000)
+    minimum = pages + processing
     return [
         Result(
             f"Headless: amstui jobs -o json over {size:,} jobs",
             median(walls),
             "s",
-            baseline=f"{median(requests):.0f} requests (minimum {pages})",
-            met=median(requests) <= pages,
-            target=f"{pages} requests",
+            baseline=f"{median(requests):.0f} requests (minimum {minimum})",
+            met=median(requests) <= minimum,
+            target=f"{minimum} requests",
             samples=walls,
-            note="10 full pages plus the empty page that proves the end (AMS gives no count)",
+            note=f"{pages - 1} full pages plus the empty page that proves the end (AMS gives no "
+            f"count), and the tasks of the {processing} processing jobs (their progress)",
         ),
     ]
 
@@ -979,7 +985,9 @@ def _v3_headless(quick: bool) -> list[Result]:
     for api in ("v3", "mkio"):
         walls: list[float] = []
         requests: list[float] = []
-        with emulator("--api", api, "--jobs", str(size), "--active", "50", "--speed", "0") as emu:
+        # 20 transforms, as the issue asks (ARM lists per transform: 20 listings at least).
+        args = ("--api", api, "--jobs", str(size), "--active", "50", "--speed", "0")
+        with emulator(*args, "--transforms", "20") as emu:
             for _ in range(1 if quick else 3):
                 emu.reset_stats()
                 t0 = time.perf_counter()
@@ -1015,7 +1023,7 @@ def _v3_headless(quick: bool) -> list[Result]:
                 met=median(requests) <= pages,
                 target=f"{pages} requests (pages of 100)",
                 samples=walls,
-                note="the emulator's catalogue has 5 transforms (the issue asks for 20)"
+                note="one transform listing, then every page of each transform"
                 if api == "v3"
                 else "one account-wide listing",
             )

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from amstui.ui.demo_rig import VIEW_APIS, VIEWS, frozen_rig
+from amstui.ui.demo_rig import MULTI_VIEWS, VIEW_APIS, VIEWS, frozen_multi_rig, frozen_rig
 
 HERE = Path(__file__).resolve().parent
 #: Where the web font does not load, common monospace fonts take over.
@@ -40,13 +40,27 @@ async def shoot(name: str) -> Path:
     return path
 
 
+async def shoot_multi(name: str) -> Path:
+    """A view of three accounts in one table (`amstui --demo --accounts 3`)."""
+    rig = frozen_multi_rig(3)
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await MULTI_VIEWS[name](rig, pilot)
+        await pilot.pause()
+        svg = app.export_screenshot(title=f"amstui — {name}")
+    path = HERE / f"{name}.svg"
+    path.write_text(portable(svg), encoding="utf-8")
+    return path
+
+
 async def main() -> None:
-    names = sys.argv[1:] or list(VIEWS)
-    unknown = [name for name in names if name not in VIEWS]
+    known = [*VIEWS, *MULTI_VIEWS]
+    names = sys.argv[1:] or known
+    unknown = [name for name in names if name not in known]
     if unknown:
-        raise SystemExit(f"unknown view(s) {', '.join(unknown)} (known: {', '.join(VIEWS)})")
+        raise SystemExit(f"unknown view(s) {', '.join(unknown)} (known: {', '.join(known)})")
     for name in names:
-        print(await shoot(name))
+        print(await (shoot(name) if name in VIEWS else shoot_multi(name)))
 
 
 if __name__ == "__main__":

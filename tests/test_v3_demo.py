@@ -118,3 +118,31 @@ def test_demo_api_on_the_command_line() -> None:
         stdin=subprocess.DEVNULL,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+async def test_a_job_finishing_with_a_failed_output_says_so_in_its_notice() -> None:
+    """Issue 13: the failed output is flagged in the toast too (its state alone says Finished)."""
+    from dataclasses import replace
+
+    from textual.notifications import Notify
+
+    app, _ = demo("v3", jobs=400)
+    titles: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            titles.append(str(message.notification.title))
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await app.run_cycle()
+        await settle(app, pilot)
+        job = next(e.job for e in app.store.entries.values() if e.job.finished_with_failed_output)
+        app.store.upsert(replace(job, state=JobState.PROCESSING, end_time=None))
+        app.store.flush()
+        await settle(app, pilot)
+        titles.clear()
+        app.store.upsert(job)
+        app.store.flush()
+        await settle(app, pilot)
+        assert any("output" in t and "failed" in t for t in titles), titles
+        assert not any(t.startswith("✔") for t in titles), titles

@@ -228,3 +228,32 @@ async def test_a_configured_account_connects_with_its_kind(
         async with connection.client as client:
             jobs = (await client.list_jobs(JobQuery())).value
         assert jobs and {j.transform for j in jobs} == {"Thumbnails"}
+
+
+async def test_an_account_of_twenty_transforms_is_listed_whole() -> None:
+    """`amstui emulator --transforms N`: the five kinds, then numbered variants; every job
+    belongs to one of the account's transforms and a name beyond them is 404."""
+    emulator = Emulator(
+        EmulatorConfig(
+            sim=SimConfig(seed=3, jobs=400, active=40, transforms=20),
+            start=START,
+            speed=0.0,
+            api="v3",
+            subscription=SUB,
+            resource_group="media-rg",
+            account="contosomedia",
+            page_size=PAGE,
+        )
+    )
+    for server in serve(emulator):
+        async with client_for(server) as client:
+            transforms = await client.list_transforms()
+            fetched = await client.list_jobs(JobQuery())
+            with pytest.raises(NotFoundError):
+                await client.get_job("AdaptiveStreaming5/any-job")
+    names = transforms.value
+    assert len(names) == len(set(names)) == 20
+    assert "AdaptiveStreaming" in names and "AudioAnalysis4" in names
+    assert {j.id for j in fetched.value} == expected_ids(emulator)
+    assert {j.transform for j in fetched.value} <= set(names)
+    assert len({j.transform for j in fetched.value}) > 15

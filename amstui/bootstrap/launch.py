@@ -32,6 +32,12 @@ def run_monitor(args: argparse.Namespace) -> int:
     if args.fps is not None:  # 1-120, checked by the parser
         os.environ["TEXTUAL_FPS"] = str(args.fps)
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    from amstui.bootstrap.account_set import wants_several
+
+    if wants_several(args):  # several accounts in one view
+        from amstui.bootstrap.launch_set import run_set_monitor
+
+        return run_set_monitor(args)
     connection, resolved = resolve_connection(args)
     if resolved is not None:
         from amstui.config import ConfigError

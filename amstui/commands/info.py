@@ -88,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
             )
     else:
         print("accounts:     none configured")
+    from amstui.bootstrap.account_set import wants_several
+
+    if settings.accounts and wants_several(args):  # a set: commands/info_set.py
+        from amstui.commands.info_set import print_set
+
+        return print_set(args, credential_hint)
     if getattr(args, "demo", False) or getattr(args, "endpoint", None) or settings.accounts:
         from amstui.bootstrap.session import resolve_connection
 

@@ -103,6 +103,12 @@ async def _run(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1", exit_codes.USAGE)
+    from amstui.bootstrap.account_set import wants_several
+
+    if wants_several(args):  # several accounts: commands/jobs_set.py
+        from amstui.commands.jobs_set import run_set
+
+        return await run_set(args, states, since, with_progress)
     pattern = args.name or ""
     prefix = pattern[:-1] if pattern.endswith("*") and "*" not in pattern[:-1] else None
     transforms = tuple(dict.fromkeys(t.strip() for t in args.transform or () if t.strip()))

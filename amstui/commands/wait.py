@@ -18,10 +18,10 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from amstui.bootstrap import exit_codes
 from amstui.bootstrap.errors import CliError
@@ -161,6 +161,25 @@ async def _run(args: argparse.Namespace) -> int:
 
     timeout = parse_duration(args.timeout) if args.timeout else None
     interval = args.interval or 5.0
+    from amstui.bootstrap.account_set import wants_several
+
+    if wants_several(args):  # several accounts, ids as ACCOUNT:ID: commands/wait_set.py
+        from amstui.commands.wait_set import run_set
+
+        def wait_one(connection: Connection, ids: list[str]) -> Coroutine[Any, Any, int]:
+            # Several accounts print their changes as lines (no redrawn frames).
+            view = View(tty=False, quiet=args.quiet)
+            return wait_for(
+                connection,
+                ids,
+                interval=interval,
+                timeout=timeout,
+                exit_status=args.exit_status,
+                view=view,
+            )
+
+        return await run_set(args, timeout, interval, wait_one)
+    wanted = job_ids.parse_all(args.job_ids)
     connection, _ = resolve_connection(args)
     wanted = job_ids.parse_all(args.job_ids, connection.api)
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from amstui.ams.model import JobState
-from amstui.emulator.transforms import WEIGHTED, Transform, by_name
+from amstui.emulator.transforms import Transform, account_transforms, by_name, weighted
 
 ERROR_CODES = (
     (
@@ -198,6 +198,8 @@ class SimConfig:
     task_seconds: float = 240.0
     #: How long a processing job stays Canceling (v3 recordings: more than 30 s).
     cancel_seconds: float = 2.0
+    #: Transforms in the account (v3): the five kinds, then numbered variants (ARM: <= 100).
+    transforms: int = 5
 
 
 class Simulation:
@@ -211,6 +213,8 @@ class Simulation:
         if config.concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.config = config
+        self.transforms = account_transforms(config.transforms)
+        self._weighted = weighted(self.transforms)
         self._rng = random.Random(config.seed)
         self._arrivals = random.Random(config.seed * 7919 + 1)
         self._lock = threading.RLock()
@@ -265,7 +269,7 @@ class Simulation:
     ) -> SimJob:
         rng = self._rng
         if transform is None:
-            transform = rng.choice(WEIGHTED)
+            transform = rng.choice(self._weighted)
         title = rng.choice(TITLES)
         if name is None:
             name = transform.v2_name.format(title=title)
@@ -369,7 +373,7 @@ class Simulation:
     ) -> SimJob:
         """A new job now; v3 callers name its transform (and may name the job)."""
         with self._lock:
-            chosen = by_name(transform) if transform is not None else None
+            chosen = by_name(transform, len(self.transforms)) if transform is not None else None
             if transform is not None and chosen is None:
                 raise ValueError(f"no transform named {transform[:100]!r}")
             job = self._make_job(created, name, chosen)

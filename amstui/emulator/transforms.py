@@ -8,7 +8,8 @@ tasks (v2) and its outputs (v3), and the two wire shapes describe the same accou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 ENCODER_STANDARD = ("nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56", "Media Encoder Standard")
 ENCODER_PREMIUM = (
@@ -154,11 +155,44 @@ TRANSFORMS: tuple[Transform, ...] = (
     ),
 )
 TRANSFORM_NAMES = tuple(t.name for t in TRANSFORMS)
-#: One entry per share, for a weighted draw with `rng.choice`.
-WEIGHTED = tuple(t for t in TRANSFORMS for _ in range(t.share))
+#: ARM allows at most 100 transforms in an account (limits-quotas-constraints-reference).
+MAX_TRANSFORMS = 100
 
 
-def by_name(name: str) -> Transform | None:
-    """The transform of this name (ARM names are case-insensitive)."""
+@functools.cache
+def account_transforms(count: int = len(TRANSFORMS)) -> tuple[Transform, ...]:
+    """The first `count` transforms of an account: the five kinds above, then numbered
+    variants of them (`AdaptiveStreaming2`, `ContentAwareEncoding2`, ...), so that an account
+    can have as many transforms as ARM allows."""
+    if not 1 <= count <= MAX_TRANSFORMS:
+        raise ValueError(f"an account has 1 to {MAX_TRANSFORMS} transforms (got {count})")
+    kinds = len(TRANSFORMS)
+    return tuple(
+        TRANSFORMS[i] if i < kinds else _variant(TRANSFORMS[i % kinds], i // kinds + 1)
+        for i in range(count)
+    )
+
+
+def _variant(base: Transform, number: int) -> Transform:
+    return replace(
+        base,
+        name=f"{base.name}{number}",
+        slug=f"{base.slug}{number}",
+        description=f"{base.description} (set {number})",
+    )
+
+
+def weighted(transforms: tuple[Transform, ...]) -> tuple[Transform, ...]:
+    """One entry per share, for a weighted draw with `rng.choice`."""
+    return tuple(t for t in transforms for _ in range(t.share))
+
+
+#: The five kinds, weighted (an account with the default transforms).
+WEIGHTED = weighted(TRANSFORMS)
+
+
+def by_name(name: str, count: int = MAX_TRANSFORMS) -> Transform | None:
+    """The transform of this name among an account's first `count` (ARM names are
+    case-insensitive)."""
     lowered = name.lower()
-    return next((t for t in TRANSFORMS if t.name.lower() == lowered), None)
+    return next((t for t in account_transforms(count) if t.name.lower() == lowered), None)

@@ -29,7 +29,7 @@ from amstui.ams.model import JobState
 from amstui.emulator.reply import Reply
 from amstui.emulator.simulation import SimJob
 from amstui.emulator.throttle import ArmLimits
-from amstui.emulator.transforms import TRANSFORMS, Transform, by_name
+from amstui.emulator.transforms import Transform, by_name
 from amstui.emulator.v3_query import (
     Field,
     QueryError,
@@ -339,7 +339,7 @@ class V3Service:
         if len(parts) == 1:
             self._only(req, "GET")
             return self._list_transforms(req)
-        transform = by_name(parts[1])
+        transform = by_name(parts[1], len(self.emu.sim.transforms))
         if transform is None:
             raise ArmError(404, "NotFound", f"Transform '{parts[1][:100]}' was not found.")
         if len(parts) == 2:
@@ -463,7 +463,7 @@ class V3Service:
         return self._page(
             req,
             "transforms",
-            lambda: list(TRANSFORMS),
+            lambda: list(self.emu.sim.transforms),
             _transform_fields(created),
             lambda t: t.name.lower(),
             TRANSFORM_PAGE_SIZE,

@@ -83,6 +83,7 @@ class JobView:
         "_shown",
         "_transitions",
         "filter_text",
+        "key_filter",
         "order_version",
         "predicate",
         "reverse",
@@ -96,6 +97,8 @@ class JobView:
         self.sort_key = sort_key
         self.reverse = reverse
         self.predicate: Predicate | None = None
+        #: A second filter on row keys (several accounts: `account:NAME`), None for none.
+        self.key_filter: Callable[[str], bool] | None = None
         self.filter_text = ""
         #: Moves on every change the view saw (rows, order, filter).
         self.version = 0
@@ -146,6 +149,10 @@ class JobView:
     def matches(self, job: Job) -> bool:
         return self.predicate is None or self.predicate(job)
 
+    def _matches(self, job_id: str, job: Job) -> bool:
+        key_filter = self.key_filter
+        return (key_filter is None or key_filter(job_id)) and self.matches(job)
+
     def take_transitions(self) -> list[Transition]:
         """Jobs that ended since the last call (a cycle's endings arrive together)."""
         taken, self._transitions = self._transitions, []
@@ -174,9 +181,16 @@ class JobView:
         self._rebuild()
         self._changed(order=True)
 
-    def set_filter(self, predicate: Predicate | None, text: str = "") -> None:
+    def set_filter(
+        self,
+        predicate: Predicate | None,
+        text: str = "",
+        key_filter: Callable[[str], bool] | None = None,
+    ) -> None:
         self.drop_pending_filter()  # a filter being applied in slices is overtaken
-        self.predicate, self.filter_text = predicate, text if predicate is not None else ""
+        filtered = predicate is not None or key_filter is not None
+        self.predicate, self.filter_text = predicate, text if filtered else ""
+        self.key_filter = key_filter
         self._refilter()
         self._changed(order=True)
 
@@ -199,7 +213,7 @@ class JobView:
     ) -> bool:
         if self._filter_generation != generation:
             return False
-        if predicate is None or len(self._keys) <= slice_size:
+        if predicate is None or len(self._keys) <= slice_size or self.key_filter is not None:
             self.set_filter(predicate, text)
             return True
         source = self._keys
@@ -230,23 +244,26 @@ class JobView:
         self._changed(order=True)
         return True
 
-    def _key(self, entry: JobEntry, now: datetime) -> SortKey:
+    def _key(self, job_id: str, entry: JobEntry, now: datetime) -> SortKey:
+        # `job_id` is the store's key: the job's id, or a row key when several accounts
+        # share the view (equal ids in two accounts stay two rows).
         job = entry.job
-        return (sort_value(entry, self.sort_key, now), job.created or _NEVER, job.id)
+        return (sort_value(entry, self.sort_key, now), job.created or _NEVER, job_id)
 
     def _rebuild(self) -> None:
         now = self.store.now()
-        key_of = {job_id: self._key(e, now) for job_id, e in self.store.entries.items()}
+        key_of = {job_id: self._key(job_id, e, now) for job_id, e in self.store.entries.items()}
         self._key_of = key_of
         self._keys = sorted(key_of.values())
         self._refilter()
 
     def _refilter(self) -> None:
-        predicate = self.predicate
-        if predicate is None:
+        predicate, keep = self.predicate, self.key_filter
+        if predicate is None and keep is None:
             self._shown = self._keys
             return
-        self._shown = self._filter_index.select(self._keys, predicate)
+        base = self._keys if predicate is None else self._filter_index.select(self._keys, predicate)
+        self._shown = base if keep is None else [key for key in base if keep(key[2])]
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
         if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._key_of):
@@ -264,9 +281,9 @@ class JobView:
             if entry is None:
                 continue
             old = self._key_of.get(job_id)
-            new = self._key(entry, now)
+            new = self._key(job_id, entry, now)
             was_shown = old is not None and (not filtered or _contains(self._shown, old))
-            shown = self.matches(entry.job)
+            shown = self._matches(job_id, entry.job)
             if old == new and was_shown == shown:
                 continue
             order = True

@@ -85,7 +85,10 @@ def duration_text(value: timedelta | float | None) -> str:
 
 
 def outcome_word(job: Job, gone: bool = False) -> str:
-    """The lower-case word a count summary uses for a job: `finished`, `error`, `gone`..."""
+    """The lower-case word a count summary uses for a job: `finished`, `error`, `gone`,
+    `finished with failed outputs`..."""
+    if not gone and job.finished_with_failed_output:
+        return "finished with failed outputs"
     return state_word(job.state, gone).lower()
 
 

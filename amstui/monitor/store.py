@@ -67,6 +67,8 @@ class Transition:
     job: Job
     previous: JobState
     gone: bool = False
+    #: The account the job belongs to, when several accounts share one view.
+    account: str | None = None
 
 
 Listener = Callable[[set[str], list[Transition]], None]

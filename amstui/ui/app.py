@@ -35,12 +35,12 @@ from amstui.ams.backend import JobsBackend
 from amstui.ams.errors import AmsError
 from amstui.ams.model import JobState
 from amstui.monitor import labels
+from amstui.monitor.accounts import EngineSet, display_key, short_key, split_key
 from amstui.monitor.engine import RefreshEngine
 from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobStore, Transition
-from amstui.ui.cells import short_id
 from amstui.ui.commands import JobCommands
 from amstui.ui.confirm_cancel import ConfirmCancel
 from amstui.ui.detail_screen import DetailScreen
@@ -99,21 +99,11 @@ class AmstuiApp(App[int]):
         self.backend = backend
         self.options = options
         self.now = now
-        self.store = JobStore(now)
-        self.view = JobView(self.store)
         kw: dict[str, Any] = {}
         if monotonic is not None:
             kw["monotonic"] = monotonic
-        self.engine = RefreshEngine(
-            backend,
-            self.store,
-            now=now,
-            interval=options.interval,
-            max_in_flight=options.max_in_flight,
-            requests_per_second=options.requests_per_second,
-            runner=self._run_job_refresh,
-            **kw,
-        )
+        self.store, self.engine = self._build_monitor(backend, options, now, kw)
+        self.view = JobView(self.store)
         self.view.subscribe(self._view_moved)
         self._wake = asyncio.Event()
         self._on_exit = on_exit
@@ -130,6 +120,31 @@ class AmstuiApp(App[int]):
             keymap[READONLY_CANCEL.id or ""] = keymap["app.cancel"]
         if keymap:
             self.set_keymap(keymap)
+
+    def _build_monitor(
+        self,
+        backend: JobsBackend,
+        options: AppOptions,
+        now: Callable[[], datetime],
+        kw: dict[str, Any],
+    ) -> tuple[JobStore, RefreshEngine | EngineSet]:
+        """The store and engine the app watches (several accounts: `MultiAccountApp`)."""
+        store = JobStore(now)
+        engine = RefreshEngine(
+            backend,
+            store,
+            now=now,
+            interval=options.interval,
+            max_in_flight=options.max_in_flight,
+            requests_per_second=options.requests_per_second,
+            runner=self._run_job_refresh,
+            **kw,
+        )
+        return store, engine
+
+    def key_label(self, job_id: str) -> str:
+        """A row's key as the status line and notices write it (`ACCOUNT:ID` for several)."""
+        return display_key(job_id)
 
     # ------------------------------------------------------------------ layout
 
@@ -239,10 +254,10 @@ class AmstuiApp(App[int]):
         # Several endings in one cycle: one summary instead of a stack of toasts.
         words = [labels.outcome_word(t.job, t.gone) for t in transitions]
         summary = labels.count_summary(words)
-        names = ", ".join(inert(t.job.name[:30]) for t in transitions[:3])
+        names = ", ".join(_ended_name(t, 30) for t in transitions[:3])
         if len(transitions) > 3:
             names += ", …"
-        failed = "error" in words
+        failed = "error" in words or "finished with failed outputs" in words
         self.notify(
             f"{summary}\n{names}",
             title=f"{len(transitions)} jobs ended",
@@ -254,7 +269,7 @@ class AmstuiApp(App[int]):
 
     def _notify_transition(self, transition: Transition) -> None:
         job = transition.job
-        name = inert(job.name[:60])
+        name = _ended_name(transition, 60)
         if transition.gone:
             self.notify(
                 f"{name} is gone from the server",
@@ -262,6 +277,10 @@ class AmstuiApp(App[int]):
                 severity="warning",
                 markup=False,
             )
+        elif job.finished_with_failed_output:
+            # Its state alone would hide the failure (a ContinueJob output failed).
+            title = f"{labels.FAILED_OUTPUT_GLYPH} Job {labels.job_state_word(job).lower()}"
+            self.notify(name, title=title, severity="warning", markup=False)
         elif job.state == JobState.FINISHED:
             self.notify(name, title="✔ Job finished", markup=False)
         elif job.state == JobState.ERROR:
@@ -309,7 +328,7 @@ class AmstuiApp(App[int]):
         parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.reverse else '▲'}")
         job_id = table.cursor_job_id
         if job_id:
-            parts.append(job_id)
+            parts.append(self.key_label(job_id))
         if self.options.readonly:
             parts.append("read-only")
         message, error = self.status_message, self._status_error
@@ -479,6 +498,7 @@ class AmstuiApp(App[int]):
         job_id = self._current_job_id()
         if job_id is None:
             return
+        job_id = split_key(job_id)[1]  # the service's id (several accounts: row keys)
         self.copy_to_clipboard(job_id)
         self.notify(f"Copied {inert(job_id)}", title="Job id", markup=False)
 
@@ -503,7 +523,8 @@ class AmstuiApp(App[int]):
             if yes:
                 self.run_worker(self._cancel(job_id), group=f"cancel:{job_id}", exit_on_error=False)
 
-        self.push_screen(ConfirmCancel(entry.job), answered)
+        account = split_key(job_id)[0] or None
+        self.push_screen(ConfirmCancel(entry.job, account=account), answered)
 
     async def _cancel(self, job_id: str) -> None:
         self._cancels_in_flight += 1
@@ -517,7 +538,7 @@ class AmstuiApp(App[int]):
         finally:
             self._cancels_in_flight -= 1
         self.notify(
-            f"Cancel requested for {inert(short_id(job_id))}", title="Canceling", markup=False
+            f"Cancel requested for {inert(short_key(job_id))}", title="Canceling", markup=False
         )
 
     def action_interrupt(self) -> None:
@@ -574,3 +595,9 @@ def make_app(
     on_exit: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> AmstuiApp:
     return AmstuiApp(backend, options, now=now, monotonic=monotonic, on_exit=on_exit)
+
+
+def _ended_name(transition: Transition, width: int) -> str:
+    """The job's name for an end-of-job notice, after its account when several are shown."""
+    name = inert(transition.job.name[:width])
+    return f"{inert(transition.account)}: {name}" if transition.account else name

@@ -54,7 +54,7 @@ class JobCommands(Provider):
                 )
         hits = 0
         for job_id, entry in list(self._app.store.entries.items()):
-            text = inert(f"Jump to {entry.job.name} ({short_id(job_id)})")
+            text = inert(f"Jump to {entry.job.name} ({short_id(entry.job.id)})")
             score = matcher.match(f"{entry.job.name} {job_id}")
             if score > 0:
                 yield Hit(

@@ -20,9 +20,11 @@ class ConfirmCancel(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, *, account: str | None = None) -> None:
         super().__init__()
         self.job = job
+        #: The job's account when several are watched (the dialog names it).
+        self.account = account
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -31,6 +33,9 @@ class ConfirmCancel(ModalScreen[bool]):
             job = Text(inert(self.job.name))
             job.append("\n")
             job.append(inert(self.job.id), "dim")
+            if self.account is not None:
+                job.append("\nAccount: ")
+                job.append(inert(self.account), "bold")
             yield Static(job, id="confirm-job")
             yield Static(
                 Text(

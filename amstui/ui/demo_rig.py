@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from amstui.ams.client import RetryPolicy
 from amstui.ams.model import JobState
-from amstui.bootstrap.connect import Connection, connect_demo
+from amstui.bootstrap.connect import MONITOR_RETRY, Connection, connect_demo
+from amstui.bootstrap.demo_accounts import connect_demo_accounts
 from amstui.emulator.app import Emulator
 from amstui.ui.app import AmstuiApp, AppOptions, make_app
+from amstui.ui.multi_app import AccountSource, MultiAccountApp
 
 FROZEN_START = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 
@@ -31,6 +34,70 @@ class SteppingTimer:
 
     def __call__(self) -> float:
         return next(self._ticks) * self._step
+
+
+@dataclass(slots=True)
+class MultiRig:
+    """Several accounts, each on its own in-process emulator with a frozen clock."""
+
+    app: MultiAccountApp
+    connections: list[Connection]
+
+    def emulator(self, name: str) -> Emulator:
+        for connection in self.connections:
+            if connection.account == name and connection.emulator is not None:
+                return connection.emulator
+        raise KeyError(name)
+
+    def advance(self, seconds: float) -> None:
+        for connection in self.connections:
+            assert connection.emulator is not None
+            connection.emulator.advance(seconds)
+
+    async def cycle(self, pilot: Any, advance: float = 0.0) -> None:
+        if advance:
+            self.advance(advance)
+        await self.app.run_cycle()
+        await pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def frozen_multi_rig(
+    accounts: int = 3,
+    seed: int = 7,
+    *,
+    jobs: int = 120,
+    readonly: bool = False,
+    retry: RetryPolicy = MONITOR_RETRY,
+) -> MultiRig:
+    """`accounts` demo accounts (v2, ARM, MK.IO, ...) on frozen clocks, in one app."""
+    connections = connect_demo_accounts(
+        accounts,
+        seed,
+        start=FROZEN_START,
+        speed=0.0,
+        jobs=jobs,
+        timer=SteppingTimer(),
+        retry=retry,
+    )
+    sources = [
+        AccountSource(c.account, c.endpoint, c.client, c.now, api=_api_of(c)) for c in connections
+    ]
+    options = AppOptions(
+        account=connections[0].account,
+        endpoint=connections[0].endpoint,
+        interval=5.0,
+        readonly=readonly,
+        autostart=False,
+    )
+    app = MultiAccountApp(sources, options, monotonic=lambda: 1000.0)
+    return MultiRig(app, connections)
+
+
+def _api_of(connection: Connection) -> str:
+    emulator = connection.emulator
+    return emulator.config.api if emulator is not None else "v2"
 
 
 @dataclass(slots=True)
@@ -177,3 +244,19 @@ def run_before(rig: Rig, view: str) -> Callable[[Any], Awaitable[None]]:
         await VIEWS[view](rig, pilot)
 
     return before
+
+
+# ---------------------------------------------------------------------- several accounts
+
+MultiView = Callable[[MultiRig, Any], Awaitable[None]]
+
+
+async def multi_table_view(rig: MultiRig, pilot: Any) -> None:
+    """Three accounts (v2, ARM, MK.IO) after two cycles 15 virtual seconds apart."""
+    await rig.cycle(pilot)
+    await rig.cycle(pilot, advance=15)
+    await pilot.press("j", "j", "j")
+    await pilot.pause()
+
+
+MULTI_VIEWS: dict[str, MultiView] = {"multi": multi_table_view}

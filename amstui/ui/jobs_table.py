@@ -15,7 +15,7 @@ ETA and Duration columns give way before the Name gets too short (the Id always 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,11 +79,17 @@ YIELDING = ("eta", "duration")
 STRIP_CACHE = 400
 
 
-def columns_for(width: int, room: int | None = None, api: str = "v2") -> tuple[ColumnSpec, ...]:
-    """The columns for a terminal `width`, fitted to `room` cells (the table's own width)."""
+def columns_for(
+    width: int, room: int | None = None, account_width: int = 0, api: str = "v2"
+) -> tuple[ColumnSpec, ...]:
+    """The columns for a terminal `width`, fitted to `room` cells (the table's own width);
+    with an `account_width`, an Account column first (several accounts in one table); a v3
+    `api` (v3, mkio) has its own columns (`V3_COLUMNS`)."""
     room = width if room is None else room
     columns = V3_COLUMNS if api in V3_APIS else COLUMNS
     specs = [c for c in columns if c.min_terminal <= width < c.max_terminal]
+    if account_width:
+        specs.insert(0, ColumnSpec("account", "Account", account_width))
     for key in YIELDING:
         if _name_width(specs, room) >= MIN_NAME:
             break
@@ -102,13 +108,16 @@ def row_cells(
     keys: Iterable[str],
     bar_width: int = cells.BAR_WIDTH,
     name_width: int = 40,
+    account: str = "",
 ) -> dict[str, str]:
-    """The markup of each cell of a job's row."""
+    """The markup of each cell of a job's row (`account`: the Account cell's markup)."""
     job = entry.job
     running = not job.is_final and not entry.gone
     values: dict[str, str] = {}
     for key in keys:
-        if key == "state":
+        if key == "account":
+            values[key] = account
+        elif key == "state":
             values[key] = cells.job_state_cell(job, entry.gone)
         elif key == "name":
             values[key] = cells.name_cell(job.name, name_width)
@@ -165,9 +174,11 @@ class Layout:
         return default
 
 
-def layout_for(width: int, room: int | None = None, api: str = "v2") -> Layout:
+def layout_for(
+    width: int, room: int | None = None, account_width: int = 0, api: str = "v2"
+) -> Layout:
     room = width if room is None else room
-    specs = columns_for(width, room, api)
+    specs = columns_for(width, room, account_width, api)
     name = max(MIN_NAME, _name_width(specs, room))
     return Layout(specs, tuple(name if c.key == "name" else c.width for c in specs))
 
@@ -266,6 +277,19 @@ class JobsTable(ScrollView, can_focus=True):
         #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
         #: where the first row would be.
         self.empty_reason = ""
+        #: Several accounts: the Account column's width and each row key's cell markup.
+        self._account_width = 0
+        self._account_cell: Callable[[str], str] | None = None
+
+    def show_accounts(self, width: int, cell: Callable[[str], str]) -> None:
+        """Add the Account column (first): `cell` gives a row key's markup."""
+        self._account_width, self._account_cell = width, cell
+        self._layout = layout_for(self._terminal_width, self._layout_room or None, width, self.api)
+        self._strips.clear()
+        self.refresh()
+
+    def _account_markup(self, job_id: str) -> str:
+        return self._account_cell(job_id) if self._account_cell is not None else ""
 
     def set_empty_reason(self, text: str) -> None:
         if text != self.empty_reason:
@@ -307,7 +331,13 @@ class JobsTable(ScrollView, can_focus=True):
         entry = self.store.get(job_id)
         if entry is None:
             return ""
-        values = row_cells(entry, self.store.now(), (column,), *self._cell_widths())
+        values = row_cells(
+            entry,
+            self.store.now(),
+            (column,),
+            *self._cell_widths(),
+            account=self._account_markup(job_id),
+        )
         return Text.from_markup(values[column]).plain
 
     @property
@@ -335,7 +365,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _fit(self, room: int) -> None:
         self._layout_room = room
-        layout = layout_for(self._terminal_width, room, self.api)
+        layout = layout_for(self._terminal_width, room, self._account_width, self.api)
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
@@ -392,7 +422,7 @@ class JobsTable(ScrollView, can_focus=True):
             moves = bucket if moves_with_time(entry) else 0
             if painted[1] == entry.version and painted[2] == moves:
                 continue  # nothing new for this row
-            values = self._row_values(entry)
+            values = self._row_values(entry, job_id)
             x = 0
             for width, old, new in zip(self._layout.widths, painted[3], values, strict=False):
                 cell = width + 2 * PADDING
@@ -434,7 +464,7 @@ class JobsTable(ScrollView, can_focus=True):
                 return strip.adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         bucket = self._bucket() if moves_with_time(entry) else 0
-        values = self._row_values(entry)
+        values = self._row_values(entry, job_id)
         self._painted[y] = (job_id, entry.version, bucket, values)
         strip = self._row_strip(job_id, values).adjust_cell_length(width)
         strip = strip.apply_style(base)
@@ -443,9 +473,11 @@ class JobsTable(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, None, cursor), strip.cell_length)
         return strip
 
-    def _row_values(self, entry: JobEntry) -> tuple[str, ...]:
+    def _row_values(self, entry: JobEntry, job_id: str) -> tuple[str, ...]:
         bar, name = self._cell_widths()
-        return tuple(row_cells(entry, self.store.now(), self._layout.keys, bar, name).values())
+        account = self._account_markup(job_id) if self._account_width else ""
+        values = row_cells(entry, self.store.now(), self._layout.keys, bar, name, account)
+        return tuple(values.values())
 
     def _row_strip(self, job_id: str, values: tuple[str, ...]) -> Strip:
         """The row drawn from its cells' markup; cached by the cells and the layout, so an
