@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
@@ -112,13 +110,11 @@ async def run_set(
         for account, job, now in rows:
             out.write(output.json_text({"account": account, **output.job_record(job, now)}) + "\n")
     elif args.output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=("account", *output.FIELDS), lineterminator="\n")
-        writer.writeheader()
-        for account, job, now in rows:
-            record = {"account": account, **output.job_record(job, now)}
-            writer.writerow({k: inert(v) if isinstance(v, str) else v for k, v in record.items()})
-        out.write(buffer.getvalue())
+        records = (
+            {"account": account, **output.job_record(job, now)} for account, job, now in rows
+        )
+        v3 = any(job.transform is not None for _, job, _ in rows)
+        out.write(output.csv_records(records, v3, lead=("account",)))
     else:
         latest = max((r.now for r in listed), default=None)
         qualified = [replace(job, id=f"{account}:{job.id}") for account, job, _ in rows]

@@ -146,16 +146,17 @@ def json_lines(jobs: Iterable[Job], now: datetime) -> Iterable[str]:
 def csv_text(jobs: Iterable[Job], now: datetime) -> str:
     jobs = list(jobs)
     v3 = any(job.transform is not None for job in jobs)
+    return csv_records((job_record(job, now) for job in jobs), v3)
+
+
+def csv_records(records: Iterable[dict[str, Any]], v3: bool, lead: tuple[str, ...] = ()) -> str:
+    """CSV of job records: a header row, the `lead` columns (e.g. `account`), the stable
+    fields, and the v3 ones when any job is a v3 job; text made inert."""
+    fields = (*lead, *FIELDS, *(V3_CSV_FIELDS if v3 else ()))
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer,
-        fieldnames=FIELDS + V3_CSV_FIELDS if v3 else FIELDS,
-        lineterminator="\n",
-        extrasaction="ignore",
-    )
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for job in jobs:
-        record = job_record(job, now)
+    for record in records:
         writer.writerow({k: inert(v) if isinstance(v, str) else v for k, v in record.items()})
     return buffer.getvalue()
 

@@ -179,7 +179,6 @@ async def _run(args: argparse.Namespace) -> int:
             )
 
         return await run_set(args, timeout, interval, wait_one)
-    wanted = job_ids.parse_all(args.job_ids)
     connection, _ = resolve_connection(args)
     wanted = job_ids.parse_all(args.job_ids, connection.api)
     view = View(tty=sys.stdout.isatty(), quiet=args.quiet)
