@@ -15,7 +15,8 @@ from amstui.ui.keys import help_rows
 
 FILTER_HELP = (
     "Filter syntax: words match name or id; /regex/; state:error, state:active, "
-    "name:text, id:text, priority:>1; !term negates."
+    "name:text, id:text, priority:>1, transform:name (v3), account:name (several "
+    "accounts); !term negates."
 )
 
 
