@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import TYPE_CHECKING
 
-from amstui.bootstrap import exit_codes
-from amstui.bootstrap.errors import CliError
-from amstui.bootstrap.session import resolve_connection
+from amstui.bootstrap.session import ready_for_monitor, resolve_connection
 
 if TYPE_CHECKING:
     from amstui.bootstrap.connect import Connection
@@ -39,19 +36,7 @@ def run_monitor(args: argparse.Namespace) -> int:
 
         return run_set_monitor(args)
     connection, resolved = resolve_connection(args)
-    if resolved is not None:
-        from amstui.config import ConfigError
-        from amstui.ui.config_check import check_ui_settings
-
-        try:
-            check_ui_settings(resolved)
-        except ConfigError as exc:
-            raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        raise CliError(
-            "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",
-            exit_codes.USAGE,
-        )
+    ready_for_monitor(resolved)
     from amstui.ui.app import AppOptions, make_app
 
     interval = args.interval or (resolved.interval if resolved else 5.0)

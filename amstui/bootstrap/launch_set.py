@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import TYPE_CHECKING
 
-from amstui.bootstrap import exit_codes
 from amstui.bootstrap.account_set import SetMember, connect_set
-from amstui.bootstrap.errors import CliError
+from amstui.bootstrap.session import ready_for_monitor
 
 if TYPE_CHECKING:
     from amstui.bootstrap.connect import Connection
@@ -19,20 +17,7 @@ if TYPE_CHECKING:
 
 def run_set_monitor(args: argparse.Namespace) -> int:
     members = connect_set(args)
-    first = members[0].resolved
-    if first is not None:
-        from amstui.config import ConfigError
-        from amstui.ui.config_check import check_ui_settings
-
-        try:
-            check_ui_settings(first)
-        except ConfigError as exc:
-            raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        raise CliError(
-            "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",
-            exit_codes.USAGE,
-        )
+    ready_for_monitor(members[0].resolved)
     app = build_set_app(args, members)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0

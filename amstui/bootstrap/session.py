@@ -79,6 +79,24 @@ def resolve_connection(
         raise CliError(str(exc), exit_codes.USAGE) from None
 
 
+def ready_for_monitor(resolved: Resolved | None) -> None:
+    """What the monitor needs before it starts: the theme and key bindings of the config
+    checked against what the UI offers, and a terminal (a CliError, exit 2, otherwise)."""
+    if resolved is not None:
+        from amstui.config import ConfigError
+        from amstui.ui.config_check import check_ui_settings
+
+        try:
+            check_ui_settings(resolved)
+        except ConfigError as exc:
+            raise CliError(f"config error: {exc}", exit_codes.USAGE) from None
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise CliError(
+            "the monitor needs a terminal; for scripts use `amstui jobs` or `amstui wait`",
+            exit_codes.USAGE,
+        )
+
+
 def exit_code_for(exc: AmsError) -> int:
     from amstui.ams.errors import AuthenticationError, InvalidJobIdError, NotFoundError
 
