@@ -20,6 +20,7 @@ from amstui.bootstrap.session import config_failure, exit_code_for
 from amstui.monitor.inert_text import inert
 
 if TYPE_CHECKING:
+    from amstui.ams.exchange import Exchange
     from amstui.ams.v3_client import AmsV3Client
     from amstui.bootstrap.connect import Connection
 
@@ -156,12 +157,7 @@ async def _check(connection: Connection, kind: str) -> int:
         except AmsError as exc:
             print(f"✖ call {inert(client.endpoint)}: {inert(str(exc))}")
             return exit_code_for(exc) or exit_codes.FAILED
-        ex = fetched.exchange
-        assert ex is not None
-        print(
-            f"✔ call {ex.request_line} -> {ex.status} in {ex.latency_s * 1000:.0f} ms "
-            f"(request-id {ex.request_id or '-'})"
-        )
+        _print_call(fetched.exchange)
         if client.endpoint != connection.endpoint and connection.emulator is None:
             print(f"  note: the account answered from {client.endpoint} (301)")
     return exit_codes.OK
@@ -203,12 +199,7 @@ async def _check_v3(client: AmsV3Client, connection: Connection, kind: str) -> i
         except AmsError as exc:
             print(f"✖ call {inert(client.endpoint)}: {inert(str(exc))}")
             return exit_code_for(exc) or exit_codes.FAILED
-        ex = fetched.exchange
-        assert ex is not None
-        print(
-            f"✔ call {inert(ex.request_line)} -> {ex.status} in {ex.latency_s * 1000:.0f} ms "
-            f"(request-id {inert(ex.request_id or '-')})"
-        )
+        _print_call(fetched.exchange)
         names = fetched.value
         print(f"transforms:   {len(names)}: {inert(', '.join(names)) or '(none)'}")
         if client.transforms:
@@ -216,3 +207,12 @@ async def _check_v3(client: AmsV3Client, connection: Connection, kind: str) -> i
         reads = client.reads_remaining
         print(f"reads left:   {reads if reads is not None else 'not reported'}")
     return exit_codes.OK
+
+
+def _print_call(ex: Exchange | None) -> None:
+    """The check's line for a call that answered: request, status, latency, request id."""
+    assert ex is not None
+    print(
+        f"✔ call {inert(ex.request_line)} -> {ex.status} in {ex.latency_s * 1000:.0f} ms "
+        f"(request-id {inert(ex.request_id or '-')})"
+    )
