@@ -55,12 +55,8 @@ class MultiRig:
             connection.emulator.advance(seconds)
 
     async def cycle(self, pilot: Any, advance: float = 0.0) -> None:
-        if advance:
-            self.advance(advance)
-        await self.app.run_cycle()
-        await pilot.pause()
-        await self.app.workers.wait_for_complete()
-        await pilot.pause()
+        """Step every account's clock, run one refresh cycle and let the app draw it."""
+        await _cycle(self, pilot, advance)
 
 
 def frozen_multi_rig(
@@ -113,12 +109,7 @@ class Rig:
 
     async def cycle(self, pilot: Any, advance: float = 0.0) -> None:
         """Step the clock, run one refresh cycle and let the app draw it."""
-        if advance:
-            self.advance(advance)
-        await self.app.run_cycle()
-        await pilot.pause()
-        await self.app.workers.wait_for_complete()
-        await pilot.pause()
+        await _cycle(self, pilot, advance)
 
 
 def frozen_rig(
@@ -260,3 +251,12 @@ async def multi_table_view(rig: MultiRig, pilot: Any) -> None:
 
 
 MULTI_VIEWS: dict[str, MultiView] = {"multi": multi_table_view}
+
+
+async def _cycle(rig: Rig | MultiRig, pilot: Any, advance: float) -> None:
+    if advance:
+        rig.advance(advance)
+    await rig.app.run_cycle()
+    await pilot.pause()
+    await rig.app.workers.wait_for_complete()
+    await pilot.pause()
