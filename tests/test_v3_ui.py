@@ -56,8 +56,9 @@ async def test_a_v3_account_shows_transforms_outputs_and_moving_progress(api: st
         job = app.store.entries[job_id].job
         transform, name = job_id.split("/", 1)
         assert job.transform == transform and cell(app, job_id, "transform") == transform
-        # The Id column shows the job's name (not the transform's first letters).
-        assert cell(app, job_id, "id") == name
+        # No Id column (the name and the transform are the id) and so room for the ETA.
+        assert "id" not in keys and "eta" in keys
+        assert cell(app, job_id, "name") == name
         assert name[:10] in drawn
         outputs = job.outputs or ()
         done = sum(1 for o in outputs if o.state == JobState.FINISHED)
@@ -84,7 +85,8 @@ async def test_a_v2_account_keeps_its_columns() -> None:
         c.key for c in COLUMNS if c.min_terminal <= 120 < c.max_terminal
     ]
     assert "transform" not in [c.key for c in columns_for(80, api="v3")]
-    assert "id" in [c.key for c in columns_for(80, api="v3")]
+    assert "id" not in [c.key for c in columns_for(80, api="v3")]
+    assert "name" in [c.key for c in columns_for(80, api="v3")]
 
 
 async def test_a_finished_job_with_a_failed_output_is_flagged_in_table_and_detail() -> None:

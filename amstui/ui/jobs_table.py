@@ -60,13 +60,15 @@ COLUMNS = (
     ColumnSpec("started", "Started", 11, 140),
     ColumnSpec("id", "Id", 8),
 )
-#: A v3 (ARM or MK.IO) account: a Transform column after the name, Outputs where v2 has Tasks,
-#: and a wider Id that shows the job's name (v3 ids are `TRANSFORM/JOB`).
+#: A v3 (ARM or MK.IO) account: a Transform column after the name and Outputs where v2 has
+#: Tasks. No Id column: a v3 job's id is `TRANSFORM/JOB`, its name is in the Name column and its
+#: transform beside it (the status line shows the selected job's whole id), which leaves the
+#: room for the ETA.
 V3_APIS = ("v3", "mkio")
-V3_SWAPS = {
+V3_SWAPS: dict[str, tuple[ColumnSpec, ...]] = {
     "tasks": (ColumnSpec("outputs", "Outputs", 7, 120),),
     "name": (ColumnSpec("name", "Name", 0), ColumnSpec("transform", "Transform", 14, 120)),
-    "id": (ColumnSpec("id", "Id", 8, 0, 120), ColumnSpec("id", "Id", 16, 120)),
+    "id": (),
 }
 V3_COLUMNS = tuple(new for spec in COLUMNS for new in V3_SWAPS.get(spec.key, (spec,)))
 SORTABLE = SORT_KEYS
