@@ -70,7 +70,6 @@ class MultiStore(JobStore):
     def __init__(self, now: Callable[[], datetime], stores: Sequence[tuple[str, JobStore]]) -> None:
         super().__init__(now)
         self.stores = dict(stores)
-        self._account_of: dict[str, str] = {}
         for name, store in stores:
             for job_id, entry in store.entries.items():
                 self._adopt(name, job_id, entry)
@@ -79,7 +78,6 @@ class MultiStore(JobStore):
     def _adopt(self, name: str, job_id: str, entry: JobEntry) -> str:
         key = row_key(name, job_id)
         self.entries[key] = entry
-        self._account_of[key] = name
         return key
 
     def _forward(self, name: str, store: JobStore) -> Callable[[set[str], list[Transition]], None]:
@@ -100,7 +98,7 @@ class MultiStore(JobStore):
         return listener
 
     def account_of(self, key: str) -> str:
-        return self._account_of.get(key) or split_key(key)[0]
+        return split_key(key)[0]
 
     @property
     def active_count(self) -> int:
