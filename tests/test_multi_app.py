@@ -218,3 +218,52 @@ async def test_end_of_job_notices_name_the_account() -> None:
         assert notes, "no job ended"
         # A single ending reads "ACCOUNT: name"; a summary lists "ACCOUNT: name, ...".
         assert any(note.split("\n")[-1].split(": ", 1)[0] in NAMES for note in notes), notes
+
+
+async def test_v2_and_v3_accounts_share_one_table_each_row_with_its_own_fields() -> None:
+    """Mixed shapes: a Transform column (blank on v2 rows) and Tasks showing a v3 row's
+    outputs, at 120 columns with the name keeping its room; Pri and Id from 140."""
+    rig = frozen_multi_rig(3)
+    async with rig.app.run_test(size=(120, 40)) as pilot:
+        await rig.cycle(pilot)
+        await rig.cycle(pilot, advance=15)
+        app, table = rig.app, rig.app.table
+        assert table.column_keys == (
+            *("account", "state", "progress", "duration", "eta", "name"),
+            *("transform", "tasks", "created"),
+        )
+        seen: set[str] = set()
+        for key in rows(rig):
+            account, _ = split_key(key)
+            job = app.store.entries[key].job
+            transform, tasks = table.cell_text(key, "transform"), table.cell_text(key, "tasks")
+            if account == "prod":
+                assert transform == "" and "✖" not in tasks
+            else:
+                assert job.transform and transform.startswith(job.transform[:10])
+                outputs = job.outputs or ()
+                done = sum(1 for o in outputs if o.state == JobState.FINISHED)
+                assert tasks.startswith(f"{done}/{len(outputs)}")
+                assert ("✖" in tasks) == bool(job.failed_outputs)
+                seen.add("failed" if job.failed_outputs else account)
+        assert {"rms-eu", "mkio", "failed"} <= seen
+        # What is drawn: a v3 row's transform beside its name, a v2 row's blank there.
+        lines = [line.text for line in table.render_lines(table.region.reset_offset)]
+        v3_key = next(k for k in rows(rig)[:30] if split_key(k)[0] == "rms-eu")
+        v3_job = app.store.entries[v3_key].job
+        drawn = lines[1 + table.view.row_of(v3_key)]  # type: ignore[operator]
+        assert v3_job.transform and v3_job.transform[:10] in drawn
+        assert "rms-eu" in drawn and v3_job.name[:10] in drawn
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert {"priority", "id", "transform", "tasks"} <= set(table.column_keys)
+
+
+def test_the_table_columns_follow_the_shapes_of_the_accounts() -> None:
+    from amstui.ui.jobs_table import MIXED
+    from amstui.ui.multi_app import table_api
+
+    assert table_api(["v2", "v2"]) == "v2"
+    assert table_api(["v3", "mkio"]) == "v3"
+    assert table_api(["v2", "mkio"]) == MIXED
+    assert table_api(["v2", "v3", "mkio"]) == MIXED

@@ -71,6 +71,17 @@ V3_SWAPS: dict[str, tuple[ColumnSpec, ...]] = {
     "id": (),
 }
 V3_COLUMNS = tuple(new for spec in COLUMNS for new in V3_SWAPS.get(spec.key, (spec,)))
+#: v2 and v3 accounts in one table (`api="mixed"`): the v2 columns, a Transform column (blank
+#: on v2 rows) and Tasks showing a v3 row's outputs; Pri and Id only from 140 columns (the
+#: status line has the selected job's whole id), which leaves the name its room at 120.
+MIXED = "mixed"
+MIXED_SWAPS: dict[str, tuple[ColumnSpec, ...]] = {
+    "tasks": (ColumnSpec("tasks", "Tasks", 7, 120),),
+    "name": (ColumnSpec("name", "Name", 0), ColumnSpec("transform", "Transform", 12, 120)),
+    "priority": (ColumnSpec("priority", "Pri", 3, 140),),
+    "id": (ColumnSpec("id", "Id", 8, 140),),
+}
+MIXED_COLUMNS = tuple(new for spec in COLUMNS for new in MIXED_SWAPS.get(spec.key, (spec,)))
 SORTABLE = SORT_KEYS
 MIN_NAME = 12
 #: Spaces each side of a cell.
@@ -88,7 +99,7 @@ def columns_for(
     with an `account_width`, an Account column first (several accounts in one table); a v3
     `api` (v3, mkio) has its own columns (`V3_COLUMNS`)."""
     room = width if room is None else room
-    columns = V3_COLUMNS if api in V3_APIS else COLUMNS
+    columns = V3_COLUMNS if api in V3_APIS else MIXED_COLUMNS if api == MIXED else COLUMNS
     specs = [c for c in columns if c.min_terminal <= width < c.max_terminal]
     if account_width:
         specs.insert(0, ColumnSpec("account", "Account", account_width))
@@ -125,13 +136,15 @@ def row_cells(
             values[key] = cells.name_cell(job.name, name_width)
         elif key == "progress":
             values[key] = cells.progress_cell(job.progress, job.state, bar_width)
+        elif key == "tasks" and job.outputs is not None:  # a v3 row of a mixed table
+            values[key] = cells.outputs_cell(job)
         elif key == "tasks":
             total = len(job.tasks) if job.tasks is not None else None
             values[key] = cells.tasks_cell(job.tasks_done, total)
         elif key == "outputs":
             values[key] = cells.outputs_cell(job)
-        elif key == "transform":
-            values[key] = cells.name_cell(job.transform or "", 40)
+        elif key == "transform":  # (blank on a v2 row of a mixed table)
+            values[key] = cells.name_cell(job.transform, 40) if job.transform else ""
         elif key == "priority":
             values[key] = str(job.priority)
         elif key == "created":

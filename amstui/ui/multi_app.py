@@ -11,8 +11,8 @@ account is never run through this class: it stays the plain `AmstuiApp`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.filter_bar import FilterBar
 from amstui.ui.header_bar import HeaderBar, chips_text
 from amstui.ui.job_filter import FilterError, parse_filter
+from amstui.ui.jobs_table import MIXED, V3_APIS
 from amstui.ui.keys import key_label
 
 ACCOUNT_BINDING = Binding(
@@ -60,6 +61,13 @@ class AccountSource:
     interval: float | None = None
     max_in_flight: int | None = None
     requests_per_second: float | None = None
+
+
+def table_api(apis: Iterable[str]) -> str:
+    """The table's column set for accounts of these shapes: v2's, v3's (ARM and MK.IO alike),
+    or, for v2 and v3 side by side, the mixed one (`jobs_table.MIXED_COLUMNS`)."""
+    shapes = {"v3" if api in V3_APIS else "v2" for api in apis}
+    return MIXED if len(shapes) > 1 else shapes.pop() if shapes else "v2"
 
 
 def account_colour(index: int) -> str:
@@ -88,6 +96,7 @@ class MultiAccountApp(AmstuiApp):
             for i, s in enumerate(sources)
         }
         self.shown_account: str | None = None
+        options = replace(options, api=table_api(s.api for s in sources))
         super().__init__(
             sources[0].backend, options, now=sources[0].now, monotonic=monotonic, on_exit=on_exit
         )
