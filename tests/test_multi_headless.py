@@ -191,3 +191,69 @@ def test_info_lists_the_set_with_each_credential_and_checks_each(
     v3.stop()
     proc = amstui(config, "info", "--account", "old", "--account", "new", "--check")
     assert proc.returncode == 1 and "✖ new:" in proc.stdout and "✔ old:" in proc.stdout
+
+
+# ---------------------------------------------------------------------- wait: every id form
+
+
+def v2_ids(server: RunningServer, state: JobState) -> list[str]:
+    emulator = server.emulator
+    return [
+        j.id
+        for j in emulator.sim.job_list()
+        if emulator.sim.view(j, emulator.now()).state == state
+    ]
+
+
+def test_wait_over_a_set_takes_guids_and_short_prefixes_and_tags_its_lines(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    full = final_id(v2)
+    guid = full.removeprefix("nb:jid:UUID:")
+    new = final_id(v3)
+    # The 8 characters the table shows, unqualified: only the v2 account can hold it.
+    proc = amstui(config, "wait", "--all-accounts", guid[:8], f"new:{new}", "--timeout", "20s")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("old: 1 job(s): 1 finished") for line in lines), lines
+    assert any(line.startswith("new: 1 job(s): 1 finished") for line in lines), lines
+    changes = [line for line in lines if "  Finished" in line]
+    assert any(f"  old:{full}  " in line for line in changes), changes
+    assert any(f"  new:{new}  " in line for line in changes), changes
+    # A bare GUID (upper case, as people paste it), qualified.
+    proc = amstui(config, "wait", "--all-accounts", f"old:{guid.upper()}", "--timeout", "20s")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    # Exit codes as the account's own wait: a failed job with --exit-status.
+    failed = v2_ids(v2, JobState.ERROR)[0]
+    alone = amstui(config, "wait", "--account", "old", failed, "--exit-status", "--timeout", "9s")
+    both = amstui(
+        config, "wait", "--all-accounts", failed[12:20], "--exit-status", "--timeout", "9s"
+    )
+    assert alone.returncode == both.returncode != 0, (alone.stderr, both.stderr)
+
+
+def test_wait_over_a_set_refuses_ambiguous_prefixes_and_non_ids(
+    servers: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    v2, v3 = servers
+    config = write_config(tmp_path, v2.url, v3.url)
+    guids = [j.id.removeprefix("nb:jid:UUID:") for j in v2.emulator.sim.job_list()]
+    shared = next(c for c in "0123456789abcdef" if sum(g.startswith(c) for g in guids) > 1)
+    proc = amstui(config, "wait", "--all-accounts", shared, "--timeout", "5s")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("amstui: old: job id prefix") and "ambiguous" in proc.stderr
+    proc = amstui(config, "wait", "--all-accounts", f"old:{shared}", "--timeout", "5s")
+    assert proc.returncode == 2 and "ambiguous" in proc.stderr
+    # No job with this prefix: exit 6, as the account's own wait.
+    unused = next(c for c in "0123456789abcdef" if not any(g.startswith(c + c) for g in guids))
+    proc = amstui(config, "wait", "--all-accounts", f"old:{unused * 2}", "--timeout", "5s")
+    assert proc.returncode == 6 and "no such job" in proc.stderr
+    # Not an id of any account's shape: a usage error, one line, the text inert.
+    proc = amstui(config, "wait", "--all-accounts", "zz\x1b[31m", "--timeout", "5s")
+    assert proc.returncode == 2 and "not a job id" in proc.stderr
+    assert "\x1b" not in proc.stderr and proc.stderr.count("\n") == 1
+    # A qualified id of the wrong shape for its account: a usage error naming the account.
+    proc = amstui(config, "wait", "--all-accounts", "new:abc", "--timeout", "5s")
+    assert proc.returncode == 2 and proc.stderr.startswith("amstui: new: ")

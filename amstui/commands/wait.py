@@ -67,6 +67,12 @@ class View:
     drawn_lines: int = 0
     last_frame: list[str] = field(default_factory=list)
     last: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Several accounts: the account of these jobs, before every line this view writes.
+    account: str = ""
+
+    def tag(self, text: str) -> str:
+        """`text` after the account's name (several accounts), as is for one account."""
+        return f"{inert(self.account)}: {text}" if self.account else text
 
     @staticmethod
     def line(entry: JobEntry, now: datetime) -> str:
@@ -110,8 +116,9 @@ class View:
                 continue
             self.last[job.id] = (word, step)
             pct = f" {progress:.0f}%" if progress is not None else ""
+            job_id = f"{self.account}:{job.id}" if self.account else job.id
             print(
-                f"{stamp}  {inert(job.id)}  {inert(word)}{pct}  {inert(job.name)}",
+                f"{stamp}  {inert(job_id)}  {inert(word)}{pct}  {inert(job.name)}",
                 file=self.out,
                 flush=True,
             )
@@ -123,6 +130,8 @@ class View:
             self.out.flush()
             self.drawn_lines = 0
             self.last_frame = []
+        if self.account:
+            text = "amstui: " + self.tag(text.removeprefix("amstui: "))
         print(text, file=self.err, flush=True)
 
     def summary(self, entries: Sequence[JobEntry], now: datetime, tail: str, per_job: bool) -> None:
@@ -131,14 +140,14 @@ class View:
         frame_visible = self.tty and self.drawn_lines > 0
         if (per_job or self.tty) and not frame_visible:
             for entry in entries:
-                print(f"  {self.line(entry, now)}", file=self.out)
+                print(f"  {self.tag(self.line(entry, now))}", file=self.out)
         counts = count_summary(
             "finished with a failed output"
             if not e.gone and e.job.finished_with_failed_output
             else outcome_word(e.job, e.gone)
             for e in entries
         )
-        print(f"{len(entries)} job(s): {counts} ({tail})", file=self.out, flush=True)
+        print(self.tag(f"{len(entries)} job(s): {counts} ({tail})"), file=self.out, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -168,7 +177,7 @@ async def _run(args: argparse.Namespace) -> int:
 
         def wait_one(connection: Connection, ids: list[str]) -> Coroutine[Any, Any, int]:
             # Several accounts print their changes as lines (no redrawn frames).
-            view = View(tty=False, quiet=args.quiet)
+            view = View(tty=False, quiet=args.quiet, account=connection.account)
             return wait_for(
                 connection,
                 ids,
@@ -242,7 +251,7 @@ async def wait_for(
         "Ctrl-C stops waiting (jobs keep running)."
     )
     if not view.tty and not view.quiet:
-        print(header, file=view.out, flush=True)
+        print(view.tag(header), file=view.out, flush=True)
     while True:
         report = await engine.cycle()
         status = engine.status
