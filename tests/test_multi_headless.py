@@ -199,9 +199,7 @@ def test_info_lists_the_set_with_each_credential_and_checks_each(
 def v2_ids(server: RunningServer, state: JobState) -> list[str]:
     emulator = server.emulator
     return [
-        j.id
-        for j in emulator.sim.job_list()
-        if emulator.sim.view(j, emulator.now()).state == state
+        j.id for j in emulator.sim.job_list() if emulator.sim.view(j, emulator.now()).state == state
     ]
 
 
