@@ -347,8 +347,9 @@ def _account(source: str, name: str, table: object) -> Account:
     )
 
 
-#: Account names of a set are written `NAME` and job ids `NAME:ID`: no colon, no controls.
-_BAD_NAME = re.compile(r"[:\x00-\x1f\x7f-\x9f]")
+#: Account names of a set are written `account:NAME` in the filter and job ids `NAME:ID`: no
+#: colon, no whitespace (the filter splits on it), no controls.
+_BAD_NAME = re.compile(r"[:\s\x00-\x1f\x7f-\x9f]")
 
 
 def _account_names(source: str, key: str, value: object) -> tuple[str, ...]:
@@ -366,8 +367,8 @@ def select_accounts(
     """The accounts watched together, or [] for one account (the usual path, `resolve`).
 
     `--all-accounts` takes every configured account; `--account` given twice or more takes
-    those; with no `--account`, `[defaults] accounts` does. Names with a colon or a control
-    character cannot be in a set (job ids are written `NAME:ID`).
+    those; with no `--account`, `[defaults] accounts` does. Names with a colon, whitespace or a
+    control character cannot be in a set (job ids are written `NAME:ID`, filters `account:NAME`).
     """
     source = str(settings.path or "config")
     if all_accounts:
@@ -388,8 +389,8 @@ def select_accounts(
             raise ConfigError(
                 source,
                 f"accounts.{name}",
-                "a name with ':' or control characters cannot be "
-                "watched with others (job ids are written NAME:ID)",
+                "a name with ':', spaces or control characters cannot be "
+                "watched with others (job ids are written NAME:ID, filters account:NAME)",
             )
     return names if len(names) >= 2 else []
 

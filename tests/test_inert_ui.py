@@ -97,3 +97,101 @@ async def _through_the_ui(name: str) -> None:
 @example("\x1b]52;c;aGk=\x07\x1b]0;title\x07\x1b[2J[red]x")
 def test_hostile_text_is_shown_verbatim_and_inert(name: str) -> None:
     asyncio.run(_through_the_ui(name))
+
+
+# ---------------------------------------------------------------------- several accounts
+
+HOSTILE_ACCOUNTS = (
+    "[red]prod[/]",
+    "dr\x1b[31m\x07[/]",
+    "eu\u202e[link=x]z",
+)
+
+
+async def _hostile_accounts() -> None:
+    from amstui.bootstrap.demo_accounts import connect_demo_accounts
+    from amstui.ui.app import AppOptions
+    from amstui.ui.demo_rig import FROZEN_START, SteppingTimer
+    from amstui.ui.help_screen import HelpScreen
+    from amstui.ui.multi_app import AccountSource, MultiAccountApp
+
+    connections = connect_demo_accounts(
+        3, start=FROZEN_START, speed=0.0, jobs=30, timer=SteppingTimer()
+    )
+    sources = [
+        AccountSource(name, c.endpoint, c.client, c.now, api=api)
+        for name, c, api in zip(HOSTILE_ACCOUNTS, connections, ("v2", "v3", "mkio"), strict=True)
+    ]
+    app = MultiAccountApp(sources, AppOptions("x", "y", autostart=False), monotonic=lambda: 1.0)
+    shown = [inert(name) for name in HOSTILE_ACCOUNTS]
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.run_cycle()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        # Header chips: each name verbatim, control characters as escapes.
+        header = plain(app.query_one("#header"))
+        for name in shown:
+            assert name in header
+        assert "\x1b" not in header and "\x07" not in header and "\u202e" not in header
+        # The Account column, and what is drawn.
+        lines = "\n".join(line.text for line in app.table.render_lines(app.table.region))
+        assert "\x1b" not in lines and "\u202e" not in lines
+        for name, account in zip(shown, HOSTILE_ACCOUNTS, strict=True):
+            key = next(k for k in app.store.entries if k.startswith(account + "\x1f"))
+            assert app.table.cell_text(key, "account") == name
+        # The cycle key and the filter: each account in turn, by its own name.
+        for account in HOSTILE_ACCOUNTS:
+            await pilot.press("a")
+            await pilot.pause()
+            assert app.shown_account == account
+            rows = [app.table.job_id_at(r) or "" for r in range(app.table.row_count)]
+            assert rows and all(k.startswith(account + "\x1f") for k in rows)
+            status = plain(app.query_one("#status"))
+            assert "filter not applied" not in status
+            assert "\x1b" not in status and "\x07" not in status and "\u202e" not in status
+            # Cancel dialog names the row's account verbatim.
+            app.table.move_cursor(0)
+            entry = app.store.entries[rows[0]]
+            if not entry.job.is_final:
+                await pilot.press("c")
+                await pilot.pause()
+                assert isinstance(app.screen, ConfirmCancel)
+                dialog = plain(app.screen.query_one("#confirm-job"))
+                assert f"Account: {inert(account)}" in dialog
+                await pilot.press("n")
+                await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.shown_account is None and app.table.row_count == len(app.store)
+        # An account: term typed in the filter bar.
+        app.apply_filter("account:" + HOSTILE_ACCOUNTS[1][:4])
+        await pilot.pause()
+        assert app.shown_account is None or app.shown_account == HOSTILE_ACCOUNTS[1]
+        rows = [app.table.job_id_at(r) or "" for r in range(app.table.row_count)]
+        assert rows and all(k.startswith(HOSTILE_ACCOUNTS[1] + "\x1f") for k in rows)
+        # Help: each account's row.
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.is_running
+
+
+def test_hostile_account_names_are_shown_verbatim_and_inert() -> None:
+    asyncio.run(_hostile_accounts())
+
+
+def test_a_name_the_filter_cannot_write_is_refused_for_a_set() -> None:
+    """`account:NAME` is one word of the filter and `NAME:ID` an id: no spaces, no colon."""
+    import pytest
+
+    from amstui.ui.app import AppOptions
+    from amstui.ui.multi_app import AccountSource, MultiAccountApp
+
+    rig = frozen_rig(jobs=5)
+    client, now = rig.connection.client, rig.connection.now
+    for bad in ("[bold red]prod", "a:b", "x\x1fy", " pad", ""):
+        sources = [AccountSource(bad, "e", client, now), AccountSource("ok", "e", client, now)]
+        with pytest.raises(ValueError, match="not an account name"):
+            MultiAccountApp(sources, AppOptions("x", "y", autostart=False))

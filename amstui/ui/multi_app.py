@@ -90,6 +90,10 @@ class MultiAccountApp(AmstuiApp):
         names = [s.name for s in sources]
         if len(set(names)) != len(names):
             raise ValueError(f"account names repeat: {', '.join(names)}")
+        for name in names:
+            # Written `account:NAME` in the filter (split on whitespace) and `NAME:ID`.
+            if not name or ":" in name or len(name.split()) != 1 or name.strip() != name:
+                raise ValueError(f"not an account name for a set: {inert(name)!r}")
         self.sources = list(sources)
         self._cells = {
             s.name: f"[{account_colour(i)}]{escape(inert(s.name))}[/]"
