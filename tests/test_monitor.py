@@ -225,3 +225,31 @@ def test_a_running_duration_never_goes_past_the_final_one() -> None:
     store.upsert(replace(running, state=JobState.FINISHED, end_time=start + timedelta(seconds=55)))
     final = store.entries["j"].elapsed(clock[0])
     assert final == timedelta(seconds=55) and final >= shown_before
+
+
+def test_only_a_job_seen_processing_keeps_progress_samples() -> None:
+    """Samples for the ETA are made when a job is first seen processing with a progress and
+    dropped when it stops: a final job holds none (an empty deque each cost ~60 MB over
+    100,000 jobs, nearly all of them final)."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from amstui.ams.model import Job, Task
+
+    clock = [datetime(2026, 3, 2, 9, 30, tzinfo=UTC)]
+    store = JobStore(lambda: clock[0])
+    final = Job(id="nb:jid:UUID:1", name="done", state=JobState.FINISHED, created=clock[0])
+    store.upsert(final)
+    assert store.entries[final.id].samples is None
+    running = Job(id="nb:jid:UUID:2", name="run", state=JobState.PROCESSING, created=clock[0])
+    store.upsert(running)
+    entry = store.entries[running.id]
+    assert entry.samples is None and entry.eta(clock[0]) is None  # no progress known yet
+    for step, progress in enumerate((10.0, 20.0, 30.0)):
+        clock[0] += timedelta(seconds=10 * (step > 0))
+        task = Task(id="t", name="t", state=JobState.PROCESSING, progress=progress)
+        store.upsert(replace(running, tasks=(task,)))
+    assert entry.samples is not None and len(entry.samples) == 3
+    assert entry.eta(clock[0]) == timedelta(seconds=70)  # 10 % per 10 s, 70 % to go
+    store.upsert(replace(running, state=JobState.FINISHED))
+    assert entry.samples is None and entry.eta(clock[0]) is None
