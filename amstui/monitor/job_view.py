@@ -176,6 +176,7 @@ class JobView:
         "_transitions",
         "filter_text",
         "key_filter",
+        "last_batch",
         "order_version",
         "predicate",
         "reverse",
@@ -196,6 +197,8 @@ class JobView:
         self.version = 0
         #: Moves only when the rows or their order change (not when a row's cells do).
         self.order_version = 0
+        #: Jobs in the latest change the store reported (a load arrives in big batches).
+        self.last_batch = 0
         self._snaps: dict[str, Snap] = {}
         self._keyfns: dict[str, KeyFunc] = {key: self._keyfn(key) for key in SORT_KEYS}
         #: The orders built, by sort key; `_order` is the one in use.
@@ -462,6 +465,7 @@ class JobView:
         self._refilter()
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
+        self.last_batch = len(job_ids)
         if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._snaps):
             # A load (or a reload): one sort beats thousands of insertions.
             self._reload()
