@@ -38,11 +38,25 @@ async def main(url: str, size: int) -> None:
             await pilot.pause()
             await app.workers.wait_for_complete()
         await pilot.pause()
+        # Steady state: the orders of every sort key built (the app does it when idle).
+        for _ in range(3000):
+            if not app.view.orders_pending:
+                break
+            await asyncio.sleep(0.01)
         rows = app.table.row_count
         assert len(app.store) >= size
     await client.aclose()
+    orders = len(app.view.orders_built)
     print(
-        json.dumps({"base_mb": base, "peak_mb": rss_mb(), "rows": rows, "exchanges": MAX_EXCHANGES})
+        json.dumps(
+            {
+                "base_mb": base,
+                "peak_mb": rss_mb(),
+                "rows": rows,
+                "exchanges": MAX_EXCHANGES,
+                "orders": orders,
+            }
+        )
     )
 
 

@@ -699,7 +699,8 @@ def _memory(quick: bool) -> list[Result]:
                 met=(peak <= limit) if limit else None,
                 baseline=f"after imports {data['base_mb']:.0f} MB",
                 ratio=peak / data["base_mb"],
-                note=f"{size:,} jobs: {data['rows']:,} rows shown, raw responses kept for "
+                note=f"{size:,} jobs: {data['rows']:,} rows shown, the orders of "
+                f"{data['orders']} sort keys built, raw responses kept for "
                 f"{data['exchanges']} jobs at most"
                 if size == sizes[-1]
                 else "",

@@ -126,3 +126,88 @@ def test_transitions_are_handed_over_once() -> None:
     store.flush()
     assert calls and [t.job.id for t in view.take_transitions()] == [job(1).id]
     assert view.take_transitions() == []
+
+
+def _progressing(store: JobStore, n: int, rng: random.Random) -> None:
+    from amstui.ams.model import Task
+
+    entry = store.entries[job(n).id]
+    task = Task(
+        id=f"t{n}",
+        name="t",
+        state=JobState.PROCESSING,
+        progress=rng.uniform(0, 100),
+        start_time=T0,
+    )
+    store.upsert(replace(entry.job, state=JobState.PROCESSING, start_time=T0, tasks=(task,)))
+
+
+def test_every_order_is_kept_and_a_change_of_sort_key_is_a_switch() -> None:
+    from amstui.monitor.job_view import SORT_KEYS
+
+    store, view = loaded(400)
+    assert view.orders_built == ("created",) and view.orders_pending
+    slices = 0
+    while view.build_orders(rows=64):
+        slices += 1
+        if slices == 3:  # jobs change while an order is being built
+            rng = random.Random(1)
+            for n in rng.sample(range(400), 40):
+                _progressing(store, n, rng)
+            store.upsert(job(999, name="arrived mid-build"))
+            store.flush()
+    assert not view.orders_pending and set(view.orders_built) == set(SORT_KEYS)
+    rng = random.Random(2)
+    for round_ in range(6):
+        for n in rng.sample(range(400), 30):
+            if rng.random() < 0.5:
+                _progressing(store, n, rng)
+            else:
+                state = rng.choice(list(JobState))
+                name = f"n{rng.random()}"
+                store.upsert(replace(store.entries[job(n).id].job, state=state, name=name))
+        store.flush()
+        for key in SORT_KEYS:
+            view.set_sort(key)
+            assert rows(view) == expected(store, view), (round_, key)
+    assert set(view.orders_built) == set(SORT_KEYS)  # switched, never rebuilt
+
+
+def test_a_change_in_another_order_does_not_move_the_rows_shown() -> None:
+    store, view = loaded(100)
+    while view.build_orders():
+        pass
+    view.set_sort("created")
+    version = view.order_version
+    # Progress moves: the progress order changes, the created order (shown) does not.
+    _progressing(store, 5, random.Random(3))
+    store.flush()
+    assert view.order_version == version
+    view.set_sort("progress")
+    assert rows(view) == expected(store, view)
+
+
+def test_a_load_drops_the_other_orders_and_they_are_built_again() -> None:
+    store, view = loaded(10)
+    while view.build_orders():
+        pass
+    view.set_sort("name")
+    for i in range(10, 2100):
+        store.upsert(job(i))
+    store.flush()  # a load: thousands of jobs at once
+    assert set(view.orders_built) == {"created", "name"}
+    assert rows(view) == expected(store, view)
+    while view.build_orders(rows=500):
+        pass
+    for key in ("state", "priority", "id"):
+        view.set_sort(key)
+        assert rows(view) == expected(store, view), key
+
+
+def test_a_filtered_view_follows_a_change_of_sort_key() -> None:
+    store, view = loaded(300)
+    view.set_filter(lambda j: j.priority == 2, "priority:2")
+    for key in ("name", "state", "id", "created"):
+        view.set_sort(key)
+        assert rows(view) == expected(store, view), key
+        assert all(view.row_of(i) == r for r, i in enumerate(rows(view)))

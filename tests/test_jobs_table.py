@@ -130,3 +130,34 @@ def test_the_private_access_check_catches_what_it_should(tmp_path: Path) -> None
         encoding="utf-8",
     )
     assert len(_private_textual_access(bad)) == 3
+
+
+async def test_orders_of_every_sort_key_are_built_when_idle_and_s_switches() -> None:
+    import asyncio
+
+    from amstui.monitor.job_view import SORT_KEYS
+
+    rig = frozen_rig(jobs=3000)  # a load big enough to be a reload of the view
+    app = rig.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await rig.cycle(pilot)
+        for _ in range(400):
+            if not app.view.orders_pending:
+                break
+            await asyncio.sleep(0.02)
+        assert set(app.view.orders_built) == set(SORT_KEYS)
+        table = app.table
+        before = table.cursor_job_id
+        await pilot.press("s")
+        await pilot.pause()
+        assert table.sort_key != "created"
+        rows = app.view.ids_between(0, len(app.view))
+        now = app.store.now()
+        from amstui.monitor.job_view import sort_value
+
+        entries = app.store.entries
+        keys = [
+            (sort_value(entries[i], table.sort_key, now), entries[i].job.created, i) for i in rows
+        ]
+        assert keys == sorted(keys, reverse=table.sort_reverse)
+        assert table.cursor_job_id == before  # the cursor stays on its job

@@ -19,7 +19,7 @@ slices, so that a caller can yield to its event loop between them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from amstui.ams.model import Job
 from amstui.monitor.store import JobStore, Transition
@@ -107,37 +107,37 @@ class FilterIndex:
 
     def select(
         self,
-        keys: Sequence[Any],
+        keys: Sequence[str],
         predicate: Callable[[Job], bool],
         start: int = 0,
         stop: int | None = None,
-    ) -> list[Any]:
-        """The keys among `keys[start:stop]` whose job (its id at `key[2]`) the predicate
+    ) -> list[str]:
+        """The row keys (the store's job ids) among `keys[start:stop]` whose job the predicate
         keeps, in their order. Keys of jobs unknown to the store are dropped."""
         stop = len(keys) if stop is None else min(stop, len(keys))
         chunk = keys[start:stop] if start or stop != len(keys) else keys
         entries = self._store.entries
         test = predicate.haystack_test if isinstance(predicate, HaystackPredicate) else None
         if test is None:
-            return [k for k in chunk if (e := entries.get(k[2])) is not None and predicate(e.job)]
+            return [k for k in chunk if (e := entries.get(k)) is not None and predicate(e.job)]
         haystacks = self._haystacks
         if len(haystacks) < len(entries):
             # The first pass builds them (slice by slice when it runs in slices).
             for key in chunk:
-                if key[2] not in haystacks and (entry := entries.get(key[2])) is not None:
-                    self._build(key[2], entry.job)
+                if key not in haystacks and (entry := entries.get(key)) is not None:
+                    self._build(key, entry.job)
         needles = predicate.needles if isinstance(predicate, HaystackPredicate) else None
         if needles is not None and len(needles) == 1:
             (needle,) = needles
-            return [k for k in chunk if needle in haystacks.get(k[2], "")]
+            return [k for k in chunk if needle in haystacks.get(k, "")]
         if needles is not None:
-            return [k for k in chunk if all(n in haystacks.get(k[2], "") for n in needles)]
+            return [k for k in chunk if all(n in haystacks.get(k, "") for n in needles)]
         ends = self._ends
-        kept = [k for k in chunk if test(haystacks.get(k[2], ""), ends.get(k[2], 0))]
+        kept = [k for k in chunk if test(haystacks.get(k, ""), ends.get(k, 0))]
         job_test = predicate.job_test if isinstance(predicate, HaystackPredicate) else None
         if job_test is None:
             return kept
-        return [k for k in kept if (e := entries.get(k[2])) is not None and job_test(e.job)]
+        return [k for k in kept if (e := entries.get(k)) is not None and job_test(e.job)]
 
 
 class FilterPass:
@@ -151,7 +151,7 @@ class FilterPass:
     def __init__(
         self,
         index: FilterIndex,
-        keys: Sequence[Any],
+        keys: Sequence[str],
         predicate: Callable[[Job], bool],
         slice_size: int = SLICE,
     ) -> None:
@@ -160,7 +160,7 @@ class FilterPass:
         self._next = 0
         self.predicate = predicate
         self.slice = max(1, slice_size)
-        self.kept: list[Any] = []
+        self.kept: list[str] = []
         self.changed: set[str] = set()
 
     def start(self) -> None:

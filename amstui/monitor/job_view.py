@@ -1,13 +1,22 @@
 """`JobView`: the store's jobs in display order, kept up to date incrementally.
 
-The order is a sorted list of keys `(sort value, created, job id)`; a changed job moves by one
-removal and one insertion (binary search), never by a full sort. The filter is a mask over that
-order: a second sorted list holding only the keys of matching jobs (the same list when there is
-no filter). Row `i` of the display is an index into that list (from the end when the order is
-reversed), and the row of a job is found by binary search on its key: O(log n).
+Each sort key has its own order (`SortedRows` of row keys, by `(sort value, created, row
+key)`), kept up to date as jobs change: a changed job moves by one removal and one insertion
+(binary search), never by a full sort, and only in the orders whose sort value it changed.
+Choosing another sort key is then a switch to an order that is already there. The order of the
+sort key in use is always kept; the others are built once the store is quiet (`build_orders`,
+a slice at a time, called by the UI when idle) and dropped when a load changes thousands of
+jobs at once (they are built again afterwards). A sort key whose order is not built yet is
+built when chosen.
 
-Sort values that move with time (running duration, ETA) are taken when the job last changed;
-a re-sort (`set_sort`) takes them afresh.
+The sort values come from a snapshot of each job taken when the store reported it changed
+(`Snap`): an order never depends on anything that moves without the store saying so (a
+running job's duration as last observed, its ETA from the progress samples).
+
+The filter is a mask over the current order: the set of matching rows and an order of their
+own (the current order when there is no filter). Row `i` of the display is a position in that
+order (from the end when the order is reversed), and the row of a job is found by binary
+search: O(log n).
 
 The view follows the store through its listener and tells its own subscribers that something
 changed (they read what they need: `version`, row versions, `take_transitions`). Nothing here
@@ -17,20 +26,24 @@ knows of Textual.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left, insort
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from amstui.ams.model import Job, JobState
 from amstui.monitor.filter_index import SLICE, FilterIndex, FilterPass
+from amstui.monitor.sorted_rows import KeyFunc, SortedRows
 from amstui.monitor.store import JobEntry, JobStore, Transition
 
 SORT_KEYS = ("created", "state", "name", "progress", "duration", "priority", "eta", "id")
 #: Keys sorted largest first when first chosen.
 DESCENDING_FIRST = ("created", "progress", "duration", "priority")
-#: Changes at once from which the order is rebuilt rather than updated one job at a time.
+#: Changes at once from which the order is rebuilt rather than updated one job at a time
+#: (and the orders of the other sort keys are dropped, to be built again when quiet).
 BULK_AT = 2000
+#: Rows a slice of `build_orders` takes (a few milliseconds).
+BUILD_SLICE = 10_000
 _NEVER = datetime.min.replace(tzinfo=UTC)
 #: Sort order of states: running work first, finished last (the State column's order).
 STATE_ORDER = {
@@ -45,6 +58,60 @@ STATE_ORDER = {
 
 Predicate = Callable[[Job], bool]
 SortKey = tuple[Any, datetime, str]
+
+
+#: What a job's sort values are read from, as of the store's last word on it: the job, its
+#: gone flag, its running time in seconds (-1.0 if not started) taken at the change for a job
+#: without an end time (None: read from the job, whose end time fixes it), and the seconds
+#: left (inf if unknown). A plain tuple: 100,000 of them are made on a load.
+Snap = tuple[Job, bool, float | None, float]
+
+
+def _snap(entry: JobEntry, now: datetime) -> Snap:
+    job = entry.job
+    duration = None
+    if job.end_time is None:
+        elapsed = entry.elapsed(now)
+        duration = elapsed.total_seconds() if elapsed is not None else -1.0
+    eta = entry.eta(now) if job.state == JobState.PROCESSING else None
+    return (job, entry.gone, duration, eta.total_seconds() if eta is not None else _INF)
+
+
+_INF = float("inf")
+
+
+def _state_value(s: Snap) -> int:
+    # The order of `sort_value`'s (state order, state) pairs, as one int (sorts faster).
+    return 900 if s[1] else STATE_ORDER.get(s[0].state, 7) * 100 + int(s[0].state)
+
+
+def _duration_value(s: Snap) -> float:
+    if s[2] is not None:
+        return s[2]
+    elapsed = s[0].elapsed()
+    return elapsed.total_seconds() if elapsed is not None else -1.0
+
+
+def _progress_value(s: Snap) -> float:
+    progress = s[0].progress
+    return progress if progress is not None and progress == progress else -1.0
+
+
+def _stamp(moment: datetime | None) -> float:
+    return (moment or _NEVER).timestamp()
+
+
+#: Each sort key's value, read from a snapshot (the same values as `sort_value`).
+SNAP_VALUES: dict[str, Callable[[Snap], Any]] = {
+    "created": lambda s: s[0].created or _NEVER,
+    "state": _state_value,
+    "name": lambda s: s[0].name.lower(),
+    "progress": _progress_value,
+    "duration": _duration_value,
+    "priority": lambda s: s[0].priority,
+    "eta": lambda s: s[3],
+    "id": lambda s: s[0].id,
+}
 
 
 def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
@@ -71,19 +138,45 @@ def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
     return job.created or _NEVER
 
 
+def _stable_sort(rows: list[str], values: list[Any]) -> list[str]:
+    """`rows` ordered by `values` (one per row), ties kept in their order."""
+    if len(rows) < 2:
+        return list(rows)
+    ranks = sorted(range(len(rows)), key=values.__getitem__)
+    return list(itemgetter(*ranks)(rows))
+
+
+class _Build:
+    """An order being built a slice at a time: the rows by creation when it started, the sort
+    values taken so far, and the rows that changed meanwhile (placed afresh at the end)."""
+
+    __slots__ = ("base", "changed", "sort_key", "values")
+
+    def __init__(self, sort_key: str, base: list[str]) -> None:
+        self.sort_key = sort_key
+        self.base = base
+        self.values: list[Any] = []
+        self.changed: set[str] = set()
+
+
 class JobView:
     """Sorted and filtered order of a store's jobs (see the module docstring)."""
 
     __slots__ = (
+        "_building",
         "_filter_generation",
         "_filter_index",
-        "_key_of",
-        "_keys",
+        "_keyfns",
         "_listeners",
+        "_matched",
+        "_order",
+        "_orders",
         "_shown",
+        "_snaps",
         "_transitions",
         "filter_text",
         "key_filter",
+        "last_batch",
         "order_version",
         "predicate",
         "reverse",
@@ -104,47 +197,72 @@ class JobView:
         self.version = 0
         #: Moves only when the rows or their order change (not when a row's cells do).
         self.order_version = 0
-        self._keys: list[SortKey] = []
-        self._shown: list[SortKey] = self._keys
-        self._key_of: dict[str, SortKey] = {}
+        #: Jobs in the latest change the store reported (a load arrives in big batches).
+        self.last_batch = 0
+        self._snaps: dict[str, Snap] = {}
+        self._keyfns: dict[str, KeyFunc] = {key: self._keyfn(key) for key in SORT_KEYS}
+        #: The orders built, by sort key; `_order` is the one in use.
+        self._orders: dict[str, SortedRows] = {}
+        self._order = SortedRows(self._keyfns[sort_key])
+        #: The filter: matching rows and their order (None: no filter, the order in use).
+        self._matched: set[str] | None = None
+        self._shown: SortedRows | None = None
+        #: An order being built in slices (`build_orders`).
+        self._building: _Build | None = None
         self._transitions: list[Transition] = []
         self._listeners: list[Callable[[], None]] = []
         self._filter_index = FilterIndex(store)
         self._filter_generation = 0
-        self._rebuild()
+        self._reload()
         store.subscribe(self._on_store_change)
+
+    def _keyfn(self, sort_key: str) -> KeyFunc:
+        snaps, value = self._snaps, SNAP_VALUES[sort_key]
+
+        def key(row: str) -> SortKey:
+            s = snaps[row]
+            return (value(s), s[0].created or _NEVER, row)
+
+        return key
 
     # ------------------------------------------------------------------ reading
 
+    @property
+    def _rows(self) -> SortedRows:
+        return self._order if self._shown is None else self._shown
+
     def __len__(self) -> int:
-        return len(self._shown)
+        return len(self._rows)
 
     def job_id_at(self, row: int) -> str | None:
-        size = len(self._shown)
+        rows = self._rows
+        size = len(rows)
         if not 0 <= row < size:
             return None
-        return self._shown[size - 1 - row if self.reverse else row][2]
+        return rows[size - 1 - row if self.reverse else row]
 
     def ids_between(self, start: int, stop: int) -> list[str]:
         """Job ids of rows `start` to `stop` (excluded), clamped to the view."""
-        size = len(self._shown)
+        rows = self._rows
+        size = len(rows)
         start, stop = max(start, 0), min(stop, size)
         if start >= stop:
             return []
         if self.reverse:
-            chunk = self._shown[size - stop : size - start]
-            return [key[2] for key in reversed(chunk)]
-        return [key[2] for key in self._shown[start:stop]]
+            chunk = rows.between(size - stop, size - start)
+            chunk.reverse()
+            return chunk
+        return rows.between(start, stop)
 
     def row_of(self, job_id: str) -> int | None:
         """The row showing `job_id` (None if filtered out or unknown): a binary search."""
-        key = self._key_of.get(job_id)
-        if key is None:
+        if job_id not in self._snaps or (self._matched is not None and job_id not in self._matched):
             return None
-        index = bisect_left(self._shown, key)
-        if index >= len(self._shown) or self._shown[index] != key:
+        rows = self._rows
+        index = rows.index_of(job_id, rows.key(job_id))
+        if index is None:
             return None
-        return len(self._shown) - 1 - index if self.reverse else index
+        return len(rows) - 1 - index if self.reverse else index
 
     def matches(self, job: Job) -> bool:
         return self.predicate is None or self.predicate(job)
@@ -152,6 +270,11 @@ class JobView:
     def _matches(self, job_id: str, job: Job) -> bool:
         key_filter = self.key_filter
         return (key_filter is None or key_filter(job_id)) and self.matches(job)
+
+    @property
+    def orders_built(self) -> tuple[str, ...]:
+        """The sort keys whose order is kept (tests and benchmarks read it)."""
+        return tuple(self._orders)
 
     def take_transitions(self) -> list[Transition]:
         """Jobs that ended since the last call (a cycle's endings arrive together)."""
@@ -172,14 +295,78 @@ class JobView:
             raise ValueError(f"unknown sort key {key!r}")
         if reverse is None:
             reverse = not self.reverse if key == self.sort_key else key in DESCENDING_FIRST
-        if key == self.sort_key and key not in ("duration", "eta"):
+        if key == self.sort_key:
             if reverse != self.reverse:
                 self.reverse = reverse
                 self._changed(order=True)
             return
         self.sort_key, self.reverse = key, reverse
-        self._rebuild()
+        order = self._orders.get(key)
+        if order is None:
+            rows = self._sorted_rows(key, self._created_rows())
+            order = self._orders[key] = SortedRows(self._keyfns[key], rows, presorted=True)
+            if self._building is not None and self._building.sort_key == key:
+                self._building = None
+        self._order = order
+        self._refilter()
         self._changed(order=True)
+
+    @property
+    def orders_pending(self) -> bool:
+        """Orders of some sort keys are not built yet (`build_orders` has work)."""
+        return len(self._orders) < len(SORT_KEYS)
+
+    def build_orders(self, rows: int = BUILD_SLICE) -> bool:
+        """Build a slice (about `rows` rows) of the next order not kept yet; True while more
+        is left to build. The UI calls it when idle, so that a change of sort key is a switch.
+        """
+        build = self._building
+        if build is None:
+            missing = [key for key in SORT_KEYS if key not in self._orders]
+            if not missing:
+                return False
+            if "created" in missing:
+                # The base of the others (rows by creation, the tie-break of every order).
+                self._orders["created"] = SortedRows(
+                    self._keyfns["created"], self._created_rows(), presorted=True
+                )
+                return self.orders_pending
+            build = self._building = _Build(missing[0], self._orders["created"].to_list())
+        value, snaps = SNAP_VALUES[build.sort_key], self._snaps
+        done = len(build.values)
+        build.values += [value(snaps[row]) for row in build.base[done : done + rows]]
+        if len(build.values) < len(build.base):
+            return True
+        self._building = None
+        ordered = _stable_sort(build.base, build.values)
+        if build.changed:
+            # Jobs that changed while the order was being built: placed afresh.
+            ordered = [row for row in ordered if row not in build.changed]
+        order = SortedRows(self._keyfns[build.sort_key], ordered, presorted=True)
+        for row in build.changed:
+            if row in snaps:
+                order.add(row)
+        self._orders[build.sort_key] = order
+        return self.orders_pending
+
+    def _created_rows(self) -> list[str]:
+        """Rows by (created, row key): the "created" order, or a fresh sort."""
+        built = self._orders.get("created")
+        if built is not None:
+            return built.to_list()
+        snaps = self._snaps
+        rows = sorted(snaps)
+        rows.sort(key=lambda row: _stamp(snaps[row][0].created))
+        return rows
+
+    def _sorted_rows(self, sort_key: str, by_created: list[str]) -> list[str]:
+        """Rows in the order of `sort_key`, from the rows by creation: a stable sort on the
+        sort value alone keeps (created, row key) as the tie-break, and sorts plain floats,
+        ints or strings (much faster than tuples)."""
+        if sort_key == "created":
+            return by_created
+        value, snaps = SNAP_VALUES[sort_key], self._snaps
+        return _stable_sort(by_created, [value(snaps[row]) for row in by_created])
 
     def set_filter(
         self,
@@ -191,6 +378,7 @@ class JobView:
         filtered = predicate is not None or key_filter is not None
         self.predicate, self.filter_text = predicate, text if filtered else ""
         self.key_filter = key_filter
+        self._matched = self._match_all() if filtered else None
         self._refilter()
         self._changed(order=True)
 
@@ -213,11 +401,10 @@ class JobView:
     ) -> bool:
         if self._filter_generation != generation:
             return False
-        if predicate is None or len(self._keys) <= slice_size or self.key_filter is not None:
+        if predicate is None or len(self._snaps) <= slice_size or self.key_filter is not None:
             self.set_filter(predicate, text)
             return True
-        source = self._keys
-        under_way = FilterPass(self._filter_index, list(source), predicate, slice_size)
+        under_way = FilterPass(self._filter_index, list(self._snaps), predicate, slice_size)
         under_way.start()
         try:
             while not under_way.step():
@@ -226,77 +413,119 @@ class JobView:
                     return False
         finally:
             under_way.stop()
-        if self._keys is not source:
-            # Re-sorted or reloaded meanwhile: every key moved; a plain pass over the new ones.
-            self.set_filter(predicate, text)
-            return True
-        shown = under_way.kept
+        matched = set(under_way.kept)
         if under_way.changed:
-            # Jobs that changed during the pass: their keys and matches are taken afresh.
-            changed, entries = under_way.changed, self.store.entries
-            shown = [key for key in shown if key[2] not in changed]
-            for job_id in changed:
-                key, entry = self._key_of.get(job_id), entries.get(job_id)
-                if key is not None and entry is not None and predicate(entry.job):
-                    insort(shown, key)
+            # Jobs that changed during the pass: their matches are taken afresh.
+            entries = self.store.entries
+            for job_id in under_way.changed:
+                entry = entries.get(job_id)
+                if entry is not None and job_id in self._snaps and predicate(entry.job):
+                    matched.add(job_id)
+                else:
+                    matched.discard(job_id)
         self.predicate, self.filter_text = predicate, text
-        self._shown = shown
+        self._matched = matched
+        self._refilter()
         self._changed(order=True)
         return True
 
-    def _key(self, job_id: str, entry: JobEntry, now: datetime) -> SortKey:
-        # `job_id` is the store's key: the job's id, or a row key when several accounts
-        # share the view (equal ids in two accounts stay two rows).
-        job = entry.job
-        return (sort_value(entry, self.sort_key, now), job.created or _NEVER, job_id)
-
-    def _rebuild(self) -> None:
-        now = self.store.now()
-        key_of = {job_id: self._key(job_id, e, now) for job_id, e in self.store.entries.items()}
-        self._key_of = key_of
-        self._keys = sorted(key_of.values())
-        self._refilter()
+    def _match_all(self) -> set[str]:
+        rows: Iterable[str] = self._snaps
+        if self.predicate is not None:
+            rows = self._filter_index.select(list(self._snaps), self.predicate)
+        keep = self.key_filter
+        return set(rows) if keep is None else {row for row in rows if keep(row)}
 
     def _refilter(self) -> None:
-        predicate, keep = self.predicate, self.key_filter
-        if predicate is None and keep is None:
-            self._shown = self._keys
+        """The shown order from the matching rows (a pass over the order in use)."""
+        matched = self._matched
+        if matched is None:
+            self._shown = None
             return
-        base = self._keys if predicate is None else self._filter_index.select(self._keys, predicate)
-        self._shown = base if keep is None else [key for key in base if keep(key[2])]
+        self._shown = SortedRows(self._order.key, self._order.select(matched), presorted=True)
+
+    def _reload(self) -> None:
+        """Everything afresh: snapshots, the order in use (the others are built when quiet)."""
+        now, snaps = self.store.now(), self._snaps
+        snaps.clear()
+        for job_id, entry in self.store.entries.items():
+            snaps[job_id] = _snap(entry, now)
+        self._building = None
+        self._orders = {}
+        by_created = self._created_rows()
+        self._orders["created"] = SortedRows(self._keyfns["created"], by_created, presorted=True)
+        if self.sort_key != "created":
+            rows = self._sorted_rows(self.sort_key, by_created)
+            self._orders[self.sort_key] = SortedRows(
+                self._keyfns[self.sort_key], rows, presorted=True
+            )
+        self._order = self._orders[self.sort_key]
+        if self._matched is not None:
+            self._matched = self._match_all()
+        self._refilter()
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
-        if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._key_of):
-            # A load (or a reload): one sort beats thousands of insertions into a long list.
-            self._rebuild()
+        self.last_batch = len(job_ids)
+        if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._snaps):
+            # A load (or a reload): one sort beats thousands of insertions.
+            self._reload()
             self._transitions.extend(transitions)
             self._changed(order=True)
             return
         order = False
         now = self.store.now()
-        entries = self.store.entries
-        filtered = self._shown is not self._keys
+        entries, snaps, orders = self.store.entries, self._snaps, self._orders
+        matched, shown, current = self._matched, self._shown, self._order
+        building = self._building
         for job_id in job_ids:
             entry = entries.get(job_id)
             if entry is None:
                 continue
-            old = self._key_of.get(job_id)
-            new = self._key(job_id, entry, now)
-            was_shown = old is not None and (not filtered or _contains(self._shown, old))
-            shown = self._matches(job_id, entry.job)
-            if old == new and was_shown == shown:
+            old = snaps.get(job_id)
+            new = _snap(entry, now)
+            was_shown = old is not None and (matched is None or job_id in matched)
+            is_shown = matched is None or self._matches(job_id, entry.job)
+            if old == new and was_shown == is_shown:
                 continue
-            order = True
-            if old != new:
+            if building is not None:
+                building.changed.add(job_id)
+            moved: list[tuple[SortedRows, Any]] = []
+            before_here: Any = None
+            after_here: Any = None
+            created_moved = old is not None and old[0].created != new[0].created
+            for sort_key, rows in orders.items():
+                if old is not None and not created_moved:
+                    value = SNAP_VALUES[sort_key]
+                    if value(old) == value(new):
+                        continue  # this order keeps the job where it is
+                keyfn = rows.key
+                before = keyfn(job_id) if old is not None else None
+                snaps[job_id] = new
+                after = keyfn(job_id)
                 if old is not None:
-                    _remove(self._keys, old)
-                insort(self._keys, new)
-                self._key_of[job_id] = new
-            if filtered:
-                if was_shown and old is not None:
-                    _remove(self._shown, old)
-                if shown:
-                    insort(self._shown, new)
+                    snaps[job_id] = old
+                if rows is current:
+                    before_here, after_here = before, after
+                if before != after:
+                    if before is not None:
+                        rows.remove(job_id, before)
+                    moved.append((rows, after))
+            moved_here = before_here != after_here
+            if shown is not None and was_shown and (moved_here or not is_shown):
+                shown.remove(job_id, before_here)
+            snaps[job_id] = new
+            for rows, key in moved:
+                rows.add(job_id, key)
+            if shown is not None and matched is not None:
+                if is_shown:
+                    matched.add(job_id)
+                    if moved_here or not was_shown:
+                        shown.add(job_id, after_here)
+                else:
+                    matched.discard(job_id)
+                order = order or was_shown != is_shown or (is_shown and moved_here)
+            else:
+                order = order or moved_here
         self._transitions.extend(transitions)
         self._changed(order=order)
 
@@ -306,14 +535,3 @@ class JobView:
             self.order_version += 1
         for listener in list(self._listeners):
             listener()
-
-
-def _contains(keys: list[SortKey], key: SortKey) -> bool:
-    index = bisect_left(keys, key)
-    return index < len(keys) and keys[index] == key
-
-
-def _remove(keys: list[SortKey], key: SortKey) -> None:
-    index = bisect_left(keys, key)
-    if index < len(keys) and keys[index] == key:
-        del keys[index]
