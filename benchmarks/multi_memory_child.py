@@ -48,6 +48,12 @@ async def main(specs: list[str]) -> None:
             await pilot.pause()
             await app.workers.wait_for_complete()
         await pilot.pause()
+        # Steady state: the orders of every sort key built (the app does it when idle), as
+        # `memory_child` waits for them.
+        for _ in range(3000):
+            if not app.view.orders_pending:
+                break
+            await asyncio.sleep(0.01)
         rows = app.table.row_count
         store = app.store
         per_account = {
@@ -64,6 +70,7 @@ async def main(specs: list[str]) -> None:
                 "peak_mb": rss_mb(),
                 "settled_mb": settled,
                 "rows": rows,
+                "orders": len(app.view.orders_built),
                 "per_account": per_account,
                 "exchanges": MAX_EXCHANGES,
             }
