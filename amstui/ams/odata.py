@@ -39,6 +39,12 @@ _ISO_DATE = re.compile(
 )
 
 
+#: The form of minimal metadata (naive, UTC implied, at most 6 fractional digits): read by
+#: `datetime.fromisoformat`, several times faster than the general path below (a listing of
+#: 100,000 jobs has 400,000 dates).
+_NAIVE_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?")
+
+
 def parse_date(value: object) -> datetime | None:
     """An aware UTC datetime from any AMS date form; None for null.
 
@@ -49,6 +55,11 @@ def parse_date(value: object) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ProtocolError(f"expected a date string, got {type(value).__name__}")
+    if _NAIVE_ISO.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            pass  # out of range (a 13th month, year 0): the general path says how
     text = value.strip()
     m = _MS_DATE.match(text)
     if m:
