@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from amstui.ams.exchange import Exchange
@@ -31,9 +31,9 @@ class JobEntry:
     #: The job's own record was fetched (list entries lack nothing but tasks; this marks a
     #: GET Jobs('id') done, e.g. the final record).
     record_fetched: bool = False
-    samples: deque[tuple[datetime, float]] = field(
-        default_factory=lambda: deque(maxlen=MAX_SAMPLES)
-    )
+    #: Progress samples of a processing job (None until it has one: 100,000 finished jobs
+    #: need no 100,000 empty deques).
+    samples: deque[tuple[datetime, float]] | None = None
     #: Moves whenever anything shown of the job changes (row caches are keyed by it).
     version: int = 0
     #: When the latest record of the job arrived (service time).
@@ -50,7 +50,7 @@ class JobEntry:
 
     def eta(self, now: datetime) -> timedelta | None:
         """Remaining time from the observed progress rate; None until it can be estimated."""
-        if self.job.state != JobState.PROCESSING:
+        if self.job.state != JobState.PROCESSING or self.samples is None:
             return None
         return timing.eta(self.samples)
 
@@ -125,7 +125,15 @@ class JobStore:
 
     def upsert(self, job: Job, *, record: bool = False, watch: bool = True) -> None:
         """A fresh copy of `job` (from a list or its own record)."""
+        self._upsert(job, record, watch, self._now())
+
+    def upsert_many(self, jobs: Iterable[Job], *, watch: bool = True) -> None:
+        """Fresh copies of listed jobs, all observed at one moment (a page of a listing)."""
         now = self._now()
+        for job in jobs:
+            self._upsert(job, False, watch, now)
+
+    def _upsert(self, job: Job, record: bool, watch: bool, now: datetime) -> None:
         entry = self.entries.get(job.id)
         if job.created is not None and (
             self.newest_created is None or job.created > self.newest_created
@@ -135,7 +143,8 @@ class JobStore:
             entry = JobEntry(job=job, record_fetched=record, observed_at=now)
             self.entries[job.id] = entry
             self._track(entry)
-            self._sample(entry, now)
+            if job.state == JobState.PROCESSING:
+                self._sample(entry, now)
             self._touch(job.id)
             return
         previous = entry.job
@@ -155,12 +164,16 @@ class JobStore:
 
     def _sample(self, entry: JobEntry, now: datetime) -> None:
         progress = entry.job.progress
+        samples = entry.samples
         if entry.job.state != JobState.PROCESSING or progress is None:
-            entry.samples.clear()
+            if samples:
+                samples.clear()
             return
-        if entry.samples and entry.samples[-1][1] == progress:
+        if samples is None:
+            samples = entry.samples = deque(maxlen=MAX_SAMPLES)
+        elif samples and samples[-1][1] == progress:
             return
-        entry.samples.append((now, progress))
+        samples.append((now, progress))
 
     def mark_gone(self, job_id: str) -> None:
         entry = self.entries.get(job_id)
