@@ -326,10 +326,11 @@ class RefreshEngine:
     def _absorb(self, jobs: Sequence[Job]) -> None:
         """A page of a first load, into the store at once; published when the jobs not yet
         published are `PUBLISH_AT_LEAST` and as many as the published ones (doubling)."""
+        before = len(self.store)
         self.store.upsert_many(jobs, watch=False)
         for job in jobs:
             self._absorbed[job.id] = job
-        self._unpublished += len(jobs)
+        self._unpublished += len(self.store) - before
         published = len(self.store) - self._unpublished
         if self._unpublished >= max(PUBLISH_AT_LEAST, published):
             self._unpublished = 0
