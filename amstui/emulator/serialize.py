@@ -51,11 +51,16 @@ def key_url(root: str, entity_set: str, key: str) -> str:
 
 
 def job_dict(view: JobView, style: str) -> dict[str, Any]:
+    created = format_date(view.created, style)
     return {
         "Id": view.id,
         "Name": view.name,
-        "Created": format_date(view.created, style),
-        "LastModified": format_date(view.last_modified, style),
+        "Created": created,
+        "LastModified": (
+            created
+            if view.last_modified == view.created
+            else format_date(view.last_modified, style)
+        ),
         "EndTime": format_date(view.end_time, style),
         "Priority": view.priority,
         "RunningDuration": float(view.running_duration_ms),

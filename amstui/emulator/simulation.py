@@ -123,6 +123,8 @@ TaskStep = tuple[JobState, float, datetime | None, datetime | None]
 
 #: id(transform) -> (the transform, kept so that its id is not reused; its flags). By id:
 #: hashing a transform (a dataclass of tuples) costs more than working the flags out.
+#: `JobState.is_final` as a set (the property costs more than the rest of a view's checks).
+_FINAL = frozenset(state for state in JobState if state.is_final)
 _GOES_ON: dict[int, tuple[Transform, tuple[bool, ...]]] = {}
 
 
@@ -150,13 +152,12 @@ class TaskDraws:
 
     def plan(self) -> tuple[TaskPlan, ...]:
         goes_on = _goes_on(self.transform)
-        plan: list[TaskPlan] = list(
-            zip(self.durations, (None,) * len(goes_on), goes_on, strict=True)
-        )
-        if self.failure is not None:
-            victim, _, fail_at = self.failure
-            plan[victim] = (self.durations[victim], fail_at, goes_on[victim])
-        return tuple(plan)
+        plan = tuple(zip(self.durations, (None,) * len(goes_on), goes_on, strict=True))
+        if self.failure is None:
+            return plan
+        victim, _, fail_at = self.failure
+        failing: TaskPlan = (self.durations[victim], fail_at, goes_on[victim])
+        return (*plan[:victim], failing, *plan[victim + 1 :])
 
     def build(self) -> list[SimTask]:
         tasks = []
@@ -543,7 +544,7 @@ class Simulation:
         if job.final is not None:
             return job.final
         result = _compute_view(job, now)
-        if result.state.is_final:
+        if result.state in _FINAL:
             job.final = result
         return result
 
@@ -592,6 +593,7 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
     job_start = job.start_at if now >= job.start_at else None
     if cancel_at is not None and cancel_at < job.start_at:
         job_start = None
+    counted: list[JobState] = []
     for duration, fail_at, continue_on_error in plan:
         t_start = cursor
         length = duration * (fail_at if fail_at is not None else 1.0)
@@ -633,19 +635,19 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
             else:
                 state, end_time, progress = JobState.FINISHED, t_end, 100.0
         steps.append((state, min(max(progress, 0.0), 100.0), start_time, end_time))
+        # A failed output whose transform says `onError: ContinueJob` does not fail the job.
+        counted.append(
+            JobState.FINISHED if state == JobState.ERROR and continue_on_error else state
+        )
         cursor = t_end
-    # A failed output whose transform says `onError: ContinueJob` does not fail the job.
-    counted = tuple(
-        JobState.FINISHED if step[0] == JobState.ERROR and task[2] else step[0]
-        for step, task in zip(steps, plan, strict=True)
-    )
-    state = _aggregate(counted, cancel_at is not None)
+    state = _aggregate(tuple(counted), cancel_at is not None)
+    final = state in _FINAL
     end: datetime | None = None
-    if state.is_final:
+    if final:
         ends = [step[3] for step in steps if step[3] is not None]
         end = max(ends) if ends else (job.canceled_at or now)
     running = 0.0
-    if state.is_final and job_start is not None and end is not None:
+    if final and job_start is not None and end is not None:
         running = float(round((end - job_start).total_seconds() * 1000))
     return JobView(
         id=job.id,
@@ -719,7 +721,7 @@ def _aggregate(states: tuple[JobState, ...], cancel_requested: bool) -> JobState
     if cancel_requested:
         if JobState.CANCELING in states or JobState.PROCESSING in states:
             return JobState.CANCELING
-        if all(s.is_final for s in states):
+        if all(s in _FINAL for s in states):
             return JobState.CANCELED if JobState.CANCELED in states else JobState.FINISHED
         return JobState.CANCELING
     if all(s == JobState.FINISHED for s in states):
