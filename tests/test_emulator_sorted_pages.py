@@ -124,3 +124,23 @@ async def test_tasks_made_on_first_use_are_found_by_id_as_jobs_come_and_go() -> 
         assert (await c.get(f"Tasks('{late_task}')", headers=HEADERS)).status_code == 200
         assert (await c.delete(f"Jobs('{job.id}')", headers=HEADERS)).status_code == 204
         assert (await c.get(f"Tasks('{late_task}')", headers=HEADERS)).status_code == 404
+
+
+def test_a_page_of_jobs_written_as_text_is_the_json_of_its_dicts() -> None:
+    emulator = make_emulator(jobs=120, active=30, error_rate=0.3)
+    for job, name in zip(
+        emulator.sim.jobs.values(),
+        ['quote " back \\ slash /', "ünï\u2028cøde [b]x[/b]", "\x00\x1f\t\n", "", "é" * 300],
+        strict=False,
+    ):
+        job.name = name
+    emulator.advance(400)
+    views = emulator.sim.views(emulator.now())
+    for style in ("naive", "iso", "msdate"):
+        fmt = Formatter("http://127.0.0.1/a'p\"i/", verbose=False, date_style=style)
+        plain = fmt.collection("Jobs", (fmt.job(v) for v in views))
+        assert fmt.job_collection(views, None) == plain, style
+    verbose = Formatter("http://127.0.0.1/api/", verbose=True)
+    assert verbose.job_collection(views[:5], None) == verbose.collection(
+        "Jobs", (verbose.job(v) for v in views[:5])
+    )

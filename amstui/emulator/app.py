@@ -653,7 +653,9 @@ class Emulator:
             page = [to_view(r) for r in page]
         return Reply(
             200,
-            req.fmt.collection(entity_set, (render(r, select) for r in page)),
+            req.fmt.job_collection(page, select)
+            if entity_set == "Jobs"
+            else req.fmt.collection(entity_set, (render(r, select) for r in page)),
             req.fmt.content_type,
         )
 
