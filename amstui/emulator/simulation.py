@@ -597,7 +597,7 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
     for duration, fail_at, continue_on_error in plan:
         t_start = cursor
         length = duration * (fail_at if fail_at is not None else 1.0)
-        t_end = _ms(t_start + timedelta(seconds=length))
+        t_end = _ms(t_start + timedelta(0, length))  # (days, seconds): no keyword parsing
         state: JobState
         progress = 0.0
         start_time: datetime | None = None
