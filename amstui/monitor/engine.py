@@ -516,12 +516,18 @@ class RefreshEngine:
         self.status.paused = paused
 
     async def run(self, wake: asyncio.Event) -> None:
-        """Cycle forever: every `interval` seconds, or at once when `wake` is set."""
+        """Cycle forever: every `interval` seconds (from the start of one cycle to the start
+        of the next, so a change is seen within an interval and one discovery query, however
+        long the per-job refreshes took), or at once when `wake` is set."""
         while True:
+            started = self.monotonic()
             try:
                 await self.cycle()
             except Exception:  # keep the loop alive; the host logs it
                 log.exception("refresh cycle failed")
+            spent = max(0.0, self.monotonic() - started)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self.current_interval())
+                await asyncio.wait_for(
+                    wake.wait(), timeout=max(0.0, self.current_interval() - spent)
+                )
             wake.clear()
