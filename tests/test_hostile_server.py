@@ -417,7 +417,7 @@ async def test_an_untyped_failure_inside_a_cycle_still_degrades(
         def broken(*args: object, **kw: object) -> object:
             raise ArithmeticError("a bug, not an AMS error")
 
-        monkeypatch.setattr(client_module.odata, "parse_jobs_body", broken)
+        monkeypatch.setattr(client_module.odata, "job_entities", broken)
         await engine.cycle()
         assert engine.status.state == "degraded" and "ArithmeticError" in engine.status.reason
         assert all(stale(store))

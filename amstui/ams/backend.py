@@ -8,6 +8,7 @@ records of the HTTP requests it took.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -55,11 +56,17 @@ class JobQuery:
     transforms: tuple[str, ...] = ()
 
 
+#: Told each page of a listing's jobs as it is read (the listing goes on meanwhile).
+PageListener = Callable[[Sequence[Job]], None]
+
+
 class JobsBackend(Protocol):
     @property
     def endpoint(self) -> str: ...
 
-    async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]: ...
+    async def list_jobs(
+        self, query: JobQuery, on_page: PageListener | None = None
+    ) -> Fetched[list[Job]]: ...
 
     async def get_job(self, job_id: str) -> Fetched[Job]: ...
 

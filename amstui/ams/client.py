@@ -22,6 +22,7 @@ What it does on the wire (ams-v2-rest.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import math
 import random
@@ -31,13 +32,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from amstui.ams import odata
-from amstui.ams.backend import Fetched, JobQuery
+from amstui.ams.backend import Fetched, JobQuery, PageListener
 from amstui.ams.endpoint_rules import EndpointError, RedirectPolicy, check_endpoint
 from amstui.ams.errors import (
     AmsError,
@@ -210,11 +211,13 @@ class AmsV2Client:
 
     # ------------------------------------------------------------------ operations
 
-    async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]:
+    async def list_jobs(
+        self, query: JobQuery, on_page: PageListener | None = None
+    ) -> Fetched[list[Job]]:
         orderby = odata.orderby([("Created", True)]) if query.newest_first else None
         if len(query.ids) <= IDS_PER_QUERY:
             return await self.list_jobs_raw(
-                filter=self.filter_for(query), orderby=orderby, top=query.limit
+                filter=self.filter_for(query), orderby=orderby, top=query.limit, on_page=on_page
             )
         # A long id list would make a very long URL: several queries, merged.
         jobs: list[Job] = []
@@ -259,6 +262,7 @@ class AmsV2Client:
         top: int | None = None,
         skip: int = 0,
         select: str | None = None,
+        on_page: PageListener | None = None,
     ) -> Fetched[list[Job]]:
         """Jobs matching `filter`, paging by `$skip` past the 1,000 cap until a short page.
 
@@ -266,6 +270,11 @@ class AmsV2Client:
         asked for, paging stops at a page that brings no new ids, and more than `MAX_PAGES`
         pages or `listing_budget` seconds is a `ProtocolError`. Only the last
         `MAX_KEPT_EXCHANGES` exchanges are kept (`Fetched.omitted` counts the others).
+
+        Pipelined: once a page is known to be full and to bring new ids (its JSON read, not
+        yet its jobs), the next page is asked for, and this page's jobs are read in a worker
+        thread meanwhile, so the server's work and ours overlap. `on_page` gets each page's
+        new jobs as they are read (the next request is then in flight).
         """
         if top is not None and top < 0:
             raise ValueError("top must be >= 0")
@@ -276,17 +285,8 @@ class AmsV2Client:
         offset = skip
         started = self._monotonic()
         pages = 0
-        while top is None or len(jobs) < top:
-            if pages >= MAX_PAGES or (
-                pages and self._monotonic() - started > self.retry.listing_budget
-            ):
-                raise ProtocolError(
-                    f"stopped listing after {pages} pages and {len(jobs)} jobs: the server "
-                    "keeps sending more (it may be ignoring $skip)",
-                    exchange=exchanges[-1] if exchanges else None,
-                )
-            pages += 1
-            want = PAGE_SIZE if top is None else min(PAGE_SIZE, top - len(jobs))
+
+        def fetch(offset: int, want: int) -> asyncio.Task[_Response]:
             query = odata.query_string(
                 {
                     "$filter": filter,
@@ -296,24 +296,63 @@ class AmsV2Client:
                     "$select": select,
                 }
             )
-            resp = await self._call("GET", "Jobs()", query)
-            exchanges.extend(resp.exchanges)
-            if len(exchanges) > MAX_KEPT_EXCHANGES:
-                omitted += len(exchanges) - MAX_KEPT_EXCHANGES
-                del exchanges[:-MAX_KEPT_EXCHANGES]
-            # Trust no page beyond what was asked for.
-            page = self._parse(odata.parse_jobs_body, resp)[:want]
-            new = 0
-            for job in page:
-                # Skip-paging over a changing list can repeat a job: keep the first.
-                if job.id not in seen:
-                    seen.add(job.id)
-                    jobs.append(job)
-                    new += 1
-            offset += len(page)
-            if len(page) < want or new == 0:
-                break
+            return asyncio.ensure_future(self._call("GET", "Jobs()", query))
+
+        def may_page_on() -> None:
+            if pages >= MAX_PAGES or (
+                pages and self._monotonic() - started > self.retry.listing_budget
+            ):
+                raise ProtocolError(
+                    f"stopped listing after {pages} pages and {len(seen)} jobs: the server "
+                    "keeps sending more (it may be ignoring $skip)",
+                    exchange=exchanges[-1] if exchanges else None,
+                )
+
+        if top == 0:
+            return Fetched([], ())
+        want = PAGE_SIZE if top is None else min(PAGE_SIZE, top)
+        may_page_on()
+        pending: asyncio.Task[_Response] | None = fetch(offset, want)
+        try:
+            while pending is not None:
+                pages += 1
+                resp = await pending
+                pending = None
+                exchanges.extend(resp.exchanges)
+                if len(exchanges) > MAX_KEPT_EXCHANGES:
+                    omitted += len(exchanges) - MAX_KEPT_EXCHANGES
+                    del exchanges[:-MAX_KEPT_EXCHANGES]
+                # Trust no page beyond what was asked for.
+                items = self._parse(odata.job_entities, resp)[:want]
+                fresh = []
+                for item in items:
+                    # Skip-paging over a changing list can repeat a job: keep the first.
+                    job_id = odata.entity_id(item)
+                    if job_id is None or job_id not in seen:
+                        if job_id is not None:
+                            seen.add(job_id)
+                        fresh.append(item)
+                offset += len(items)
+                count = len(seen)
+                if len(items) == want and fresh and (top is None or count < top):
+                    may_page_on()
+                    want = PAGE_SIZE if top is None else min(PAGE_SIZE, top - count)
+                    pending = fetch(offset, want)
+                    page = await asyncio.to_thread(self._parse_jobs, fresh, resp)
+                else:
+                    page = self._parse_jobs(fresh, resp)
+                jobs.extend(page)
+                if on_page is not None and page:
+                    on_page(page)
+        finally:
+            if pending is not None:  # this page was refused: the next is not wanted
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
         return Fetched(jobs, tuple(exchanges), omitted)
+
+    def _parse_jobs(self, items: list[dict[str, Any]], resp: _Response) -> list[Job]:
+        return self._parse(lambda _body, scrub=None: odata.parse_jobs(items), resp)
 
     async def get_job(self, job_id: str, *, via: str = "key") -> Fetched[Job]:
         """One job: `Jobs('id')`, or the REST sample's `Jobs()?$filter=Id eq '...'&$top=1`."""

@@ -39,6 +39,12 @@ _ISO_DATE = re.compile(
 )
 
 
+#: The form of minimal metadata (naive, UTC implied, at most 6 fractional digits): read by
+#: `datetime.fromisoformat`, several times faster than the general path below (a listing of
+#: 100,000 jobs has 400,000 dates).
+_NAIVE_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?")
+
+
 def parse_date(value: object) -> datetime | None:
     """An aware UTC datetime from any AMS date form; None for null.
 
@@ -49,6 +55,11 @@ def parse_date(value: object) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ProtocolError(f"expected a date string, got {type(value).__name__}")
+    if _NAIVE_ISO.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            pass  # out of range (a 13th month, year 0): the general path says how
     text = value.strip()
     m = _MS_DATE.match(text)
     if m:
@@ -223,7 +234,41 @@ def _date(entity: Mapping[str, Any], key: str) -> datetime | None:
     return parse_date(entity.get(key))
 
 
+#: The documented states by wire number (a fast path; other numbers take the general one).
+_KNOWN_STATES = {int(state): state for state in JobState}
+
+
 def parse_job(entity: Mapping[str, Any]) -> Job:
+    get = entity.get
+    job_id, name, state = get("Id"), get("Name", ""), get("State")
+    priority, duration = get("Priority", 0), get("RunningDuration", 0.0)
+    template = get("TemplateId")
+    # The fast path: every field of the type AMS sends, read without the checks' calls (a
+    # listing of 100,000 jobs). Anything else is read (or refused) by the general path.
+    if (
+        type(job_id) is str
+        and job_id
+        and type(name) is str
+        and type(state) is int
+        and state in _KNOWN_STATES
+        and type(priority) is int
+        and -_INT_LIMIT <= priority < _INT_LIMIT
+        and type(duration) is float
+        and duration - duration == 0.0  # finite
+        and (template is None or type(template) is str)
+    ):
+        return Job(
+            id=job_id,
+            name=name,
+            state=_KNOWN_STATES[state],
+            created=parse_date(get("Created")),
+            last_modified=parse_date(get("LastModified")),
+            start_time=parse_date(get("StartTime")),
+            end_time=parse_date(get("EndTime")),
+            priority=priority,
+            running_duration_ms=duration,
+            template_id=template or None,
+        )
     job_id = _str(entity, "Id")
     if not job_id:
         raise ProtocolError("job has no Id")
@@ -281,8 +326,24 @@ def _objects(items: Iterable[Any]) -> list[Mapping[str, Any]]:
 
 
 def parse_jobs_body(body: str | bytes, scrub: Scrub | None = None) -> list[Job]:
+    return parse_jobs(job_entities(body, scrub))
+
+
+def job_entities(body: str | bytes, scrub: Scrub | None = None) -> list[dict[str, Any]]:
+    """The entity objects of a job collection, not yet read as jobs (`parse_jobs`): the
+    cheap half of `parse_jobs_body`, enough to count a page and see its ids."""
     payload = load_json(body, scrub)
-    return _typed(lambda: [parse_job(e) for e in entities(payload)])
+    return _typed(lambda: entities(payload))
+
+
+def parse_jobs(items: Sequence[Mapping[str, Any]]) -> list[Job]:
+    return _typed(lambda: [parse_job(e) for e in items])
+
+
+def entity_id(entity: Mapping[str, Any]) -> str | None:
+    """An entity's `Id` if it is a string (`parse_job` refuses the entity otherwise)."""
+    value = entity.get("Id")
+    return value if isinstance(value, str) else None
 
 
 def parse_job_body(body: str | bytes, scrub: Scrub | None = None) -> Job:

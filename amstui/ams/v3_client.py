@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 import httpx
 
 from amstui.ams import arm, odata
-from amstui.ams.backend import Fetched, JobQuery, ListingTraits
+from amstui.ams.backend import Fetched, JobQuery, ListingTraits, PageListener
 from amstui.ams.client import DEFAULT_TIMEOUT, AmsV2Client, RetryPolicy, _Response
 from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 from amstui.ams.exchange import Exchange, quote_safe
@@ -158,9 +158,12 @@ class AmsV3Client:
         self.known_transforms = tuple(dict.fromkeys(names))
         return Fetched(list(self.known_transforms), exchanges)
 
-    async def list_jobs(self, query: JobQuery) -> Fetched[list[Job]]:
+    async def list_jobs(
+        self, query: JobQuery, on_page: PageListener | None = None
+    ) -> Fetched[list[Job]]:
         """Jobs matching `query`: per transform on ARM (or when transforms are named), one
-        account-wide listing on MK.IO; merged, newest first unless told otherwise."""
+        account-wide listing on MK.IO; merged, newest first unless told otherwise. The
+        listing arrives whole (`on_page` is not called: pages are merged and selected)."""
         exchanges: list[Exchange] = []
         wanted_ids = {arm.split_job_id(i) for i in query.ids}
         transforms: tuple[str, ...] = query.transforms or self.transforms

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from amstui.ams.auth import (
     BearerTokenAuth,
@@ -31,9 +32,10 @@ from amstui.ams.service_credentials import (
 )
 from amstui.ams.v3_client import AmsV3Client
 from amstui.config import Account
-from amstui.emulator.app import Emulator, EmulatorConfig
-from amstui.emulator.simulation import SimConfig
 from amstui.monitor.timing import ServiceClock
+
+if TYPE_CHECKING:  # the emulator is imported by the demo only (a real account needs none)
+    from amstui.emulator.app import Emulator, EmulatorConfig
 
 #: The monitor backs off itself; the client only smooths over short blips.
 MONITOR_RETRY = RetryPolicy(
@@ -46,6 +48,9 @@ def demo_config(
     seed: int = 7, start: datetime | None = None, speed: float = 6.0, jobs: int = 400
 ) -> EmulatorConfig:
     """The lively demo account: a few hundred jobs, a dozen processing, new ones arriving."""
+    from amstui.emulator.app import EmulatorConfig
+    from amstui.emulator.simulation import SimConfig
+
     return EmulatorConfig(
         sim=SimConfig(
             seed=seed,
@@ -100,6 +105,8 @@ def connect_demo(
 ) -> Connection:
     if api != "v2":
         return _connect_v3_demo(seed, start, speed, jobs, retry, api, client_kw)
+    from amstui.emulator.app import Emulator
+
     emulator = Emulator(demo_config(seed, start, speed, jobs))
     client = AmsV2Client(
         DEMO_ROOT,
@@ -125,6 +132,8 @@ def _connect_v3_demo(
     spread over the emulator's transforms, listed and paged as the service would."""
     if api not in ("v3", "mkio"):
         raise ValueError(f"--api must be v2, v3 or mkio (got {api!r})")
+    from amstui.emulator.app import Emulator
+
     config = replace(demo_config(seed, start, speed, jobs), api=api)
     emulator = Emulator(config)
     assert emulator.v3 is not None

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formatdate
+from operator import attrgetter
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -42,7 +43,7 @@ from amstui.emulator.query import (
 )
 from amstui.emulator.reply import Reply
 from amstui.emulator.serialize import EDM_TYPES, Formatter, key_url
-from amstui.emulator.simulation import JobView, SimConfig, Simulation, TaskView
+from amstui.emulator.simulation import JobView, SimConfig, SimJob, Simulation, TaskView
 from amstui.emulator.v3_routes import V3Service
 
 Scope = MutableMapping[str, Any]
@@ -178,6 +179,20 @@ def _task_props() -> dict[str, tuple[str, Callable[[TaskView], Any]]]:
 
 JOB_FILTER_PROPS = _job_props()
 TASK_FILTER_PROPS = _task_props()
+#: The job properties that never change once a job exists, read from the job itself: an
+#: `$orderby` on these alone sorts the account without computing any job's state.
+JOB_FIXED_PROPS: dict[str, tuple[str, Callable[[SimJob], Any]]] = {
+    "Id": ("string", attrgetter("id")),
+    "Name": ("string", attrgetter("name")),
+    "Created": ("datetime", attrgetter("created")),
+    "LastModified": ("datetime", attrgetter("created")),
+    "Priority": ("int", attrgetter("priority")),
+    "TemplateId": ("string", attrgetter("template_id")),
+}
+#: The one fixed property that can be null (the others sort by their value at C speed).
+_NULLABLE_FIXED = JOB_FIXED_PROPS["TemplateId"][1]
+#: Sorted listings kept (one per `$orderby` text), each valid while the account's jobs stay.
+SORTED_CACHE = 16
 
 
 class Emulator:
@@ -202,6 +217,8 @@ class Emulator:
             raise ValueError("api must be v2, v3 or mkio")
         if not 1 <= self.config.page_size <= 1000:
             raise ValueError("page_size must be between 1 and 1000")
+        #: `$orderby` text -> (the account's version, its jobs in that order).
+        self._sorted: dict[str, tuple[int, list[SimJob]]] = {}
         self.v3: V3Service | None = None
         if self.config.api != "v2":
             self.v3 = V3Service(self, mkio=self.config.api == "mkio")
@@ -546,16 +563,19 @@ class Emulator:
                 if req.method == "POST":
                     return self._create_job(req, now)
                 _only(req, "GET")
-                # Views are computed for the page only, unless a filter or an order needs
-                # them all (the first listing of 100,000 jobs would compute every one).
+                # Views are computed for the page only, unless a filter or an order on a
+                # changing property needs them all (the first listing of 100,000 jobs would
+                # compute every one); an order on fixed properties is kept between requests.
+                jobs = self._sorted_jobs(req.query) if "$filter" not in req.query else None
                 return self._collection(
                     req,
                     "Jobs",
-                    self.sim.job_list(),
+                    self.sim.job_list() if jobs is None else jobs,
                     JOB_FILTER_PROPS,
                     JOB_PROPERTIES,
                     req.fmt.job,
                     to_view=lambda job: self.sim.view(job, now),
+                    ordered=jobs is not None,
                 )
             _only(req, "GET")
             tasks = [t for v in self.sim.views(now) for t in v.tasks]
@@ -580,6 +600,33 @@ class Emulator:
             )
         return Reply(200, body, req.fmt.content_type)
 
+    def _sorted_jobs(self, query: dict[str, str]) -> list[SimJob] | None:
+        """The account's jobs in `$orderby` order when it names fixed properties only (None
+        otherwise, or without `$orderby`); sorted once per change of the account."""
+        order = query.get("$orderby")
+        if order is None:
+            return None
+        try:
+            keys = compile_orderby(order, JOB_FIXED_PROPS, "Job")
+        except QueryError:
+            return None  # a changing or unknown property: the general path answers
+        version = self.sim.version
+        cached = self._sorted.get(order)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if any(getter is _NULLABLE_FIXED for getter, _ in keys):
+            jobs = sort_rows(self.sim.job_list(), keys)
+        else:
+            # Never null: ordered by the value itself, as `sort_rows` orders them (nulls
+            # first), without its per-row key tuples (100,000 jobs: 90 ms -> 35 ms).
+            jobs = self.sim.job_list()
+            for getter, desc in reversed(keys):
+                jobs.sort(key=getter, reverse=desc)
+        if len(self._sorted) >= SORTED_CACHE:
+            self._sorted.clear()
+        self._sorted[order] = (version, jobs)
+        return jobs
+
     def _collection(
         self,
         req: Request,
@@ -589,9 +636,15 @@ class Emulator:
         allowed: tuple[str, ...],
         render: Callable[..., dict[str, Any]],
         to_view: Callable[[Any], Any] | None = None,
+        ordered: bool = False,
     ) -> Reply:
+        """`rows` filtered, ordered and paged; `ordered`: they are in `$orderby` order."""
         entity = entity_set[:-1]
-        if to_view is not None and ("$filter" in req.query or "$orderby" in req.query):
+        if (
+            to_view is not None
+            and not ordered
+            and ("$filter" in req.query or "$orderby" in req.query)
+        ):
             rows = [to_view(r) for r in rows]
             to_view = None
         text = req.query.get("$filter")
@@ -599,7 +652,7 @@ class Emulator:
             predicate = compile_filter(text, props, entity)
             rows = [r for r in rows if predicate(r)]
         order = req.query.get("$orderby")
-        if order is not None:
+        if order is not None and not ordered:
             rows = sort_rows(rows, compile_orderby(order, props, entity))
         skip = parse_count("$skip", req.query.get("$skip")) or 0
         top = parse_count("$top", req.query.get("$top"))
@@ -610,7 +663,9 @@ class Emulator:
             page = [to_view(r) for r in page]
         return Reply(
             200,
-            req.fmt.collection(entity_set, (render(r, select) for r in page)),
+            req.fmt.job_collection(page, select)
+            if entity_set == "Jobs"
+            else req.fmt.collection(entity_set, (render(r, select) for r in page)),
             req.fmt.content_type,
         )
 

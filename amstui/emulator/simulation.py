@@ -87,9 +87,14 @@ def uuid4_text(bits: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+#: timedelta(microseconds=n) for n < 1000: subtracting one truncates to milliseconds about
+#: ten times faster than `datetime.replace` (populating 100,000 jobs truncates 300,000 times).
+_SUB_MS = tuple(timedelta(microseconds=n) for n in range(1000))
+
+
 def _ms(moment: datetime) -> datetime:
     """Truncate to milliseconds, as the service's store did."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return moment - _SUB_MS[moment.microsecond % 1000]
 
 
 @dataclass(slots=True)
@@ -109,13 +114,82 @@ class SimTask:
     continue_on_error: bool = False
 
 
+#: What the timeline of a task depends on: its length in seconds, the fraction done when it
+#: fails (None: it does not), and whether the job goes on after a failure (`ContinueJob`).
+TaskPlan = tuple[float, float | None, bool]
+#: What a task was doing at one moment: state, progress, start and end time.
+TaskStep = tuple[JobState, float, datetime | None, datetime | None]
+
+
+#: id(transform) -> (the transform, kept so that its id is not reused; its flags). By id:
+#: hashing a transform (a dataclass of tuples) costs more than working the flags out.
+#: `JobState.is_final` as a set (the property costs more than the rest of a view's checks).
+_FINAL = frozenset(state for state in JobState if state.is_final)
+_GOES_ON: dict[int, tuple[Transform, tuple[bool, ...]]] = {}
+
+
+def _goes_on(transform: Transform) -> tuple[bool, ...]:
+    """Per output of a transform: whether the job goes on when it fails (`ContinueJob`)."""
+    known = _GOES_ON.get(id(transform))
+    if known is None:
+        flags = tuple(output.on_error == "ContinueJob" for output in transform.outputs)
+        known = _GOES_ON[id(transform)] = (transform, flags)
+    return known[1]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDraws:
+    """What the seed decided about a job's tasks, made into `SimTask`s when first needed:
+    100,000 jobs have some 280,000 tasks, and a listing looks at few of them."""
+
+    transform: Transform
+    job_name: str
+    #: Per transform output: its length in seconds and the random bits of its id.
+    durations: tuple[float, ...]
+    id_bits: tuple[int, ...]
+    #: (index of the failing task, (error code, message), fraction done when it fails).
+    failure: tuple[int, tuple[str, str], float] | None
+
+    def plan(self) -> tuple[TaskPlan, ...]:
+        goes_on = _goes_on(self.transform)
+        plan = tuple(zip(self.durations, (None,) * len(goes_on), goes_on, strict=True))
+        if self.failure is None:
+            return plan
+        victim, _, fail_at = self.failure
+        failing: TaskPlan = (self.durations[victim], fail_at, goes_on[victim])
+        return (*plan[:victim], failing, *plan[victim + 1 :])
+
+    def build(self) -> list[SimTask]:
+        tasks = []
+        for index, output in enumerate(self.transform.outputs):
+            mpid, mp_name = output.processor
+            tasks.append(
+                SimTask(
+                    id=f"nb:tid:UUID:{uuid4_text(self.id_bits[index])}",
+                    name=f"{mp_name} - {output.configuration}",
+                    media_processor_id=mpid,
+                    configuration=output.configuration,
+                    task_body=TASK_BODY.format(name=f"{self.job_name[:40]} output", index=index),
+                    priority=0,
+                    duration=self.durations[index],
+                    continue_on_error=output.on_error == "ContinueJob",
+                )
+            )
+        if self.failure is not None:
+            victim, (code, message), fail_at = self.failure
+            tasks[victim].fail_at = fail_at
+            tasks[victim].error_code = code
+            tasks[victim].error_message = message
+        return tasks
+
+
 @dataclass(slots=True)
 class SimJob:
     id: str
     name: str
     created: datetime
     priority: int
-    tasks: list[SimTask]
+    draws: TaskDraws | None
     scheduled_at: datetime
     start_at: datetime
     template_id: str | None = None
@@ -131,20 +205,52 @@ class SimJob:
     v3_outputs: list[tuple[str | None, str]] | None = None
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
-    input_assets: list[str] = field(default_factory=list)
+    #: The random bits of the input asset's id.
+    input_bits: int = 0
     #: Filled once the job is final (final jobs never change).
     final: JobView | None = None
+    #: The tasks, once made from `draws` (or given).
+    made_tasks: list[SimTask] | None = None
+    #: The tasks' plan, once worked out.
+    made_plan: tuple[TaskPlan, ...] | None = None
+
+    @property
+    def tasks(self) -> list[SimTask]:
+        if self.made_tasks is None:
+            self.made_tasks = [] if self.draws is None else self.draws.build()
+        return self.made_tasks
+
+    @tasks.setter
+    def tasks(self, tasks: list[SimTask]) -> None:
+        self.made_tasks = tasks
+        self.made_plan = None
+
+    @property
+    def plan(self) -> tuple[TaskPlan, ...]:
+        """Each task's plan, without making the tasks (a job's state needs no more)."""
+        if self.made_plan is None:
+            if self.made_tasks is None and self.draws is not None:
+                self.made_plan = self.draws.plan()
+            else:
+                self.made_plan = tuple(
+                    (t.duration, t.fail_at, t.continue_on_error) for t in self.tasks
+                )
+        return self.made_plan
+
+    @property
+    def input_assets(self) -> list[str]:
+        return [f"nb:cid:UUID:{uuid4_text(self.input_bits)}"]
 
     @property
     def processing_seconds(self) -> float:
         total = 0.0
-        for task in self.tasks:
-            if task.fail_at is not None and not task.continue_on_error:
-                return total + task.duration * task.fail_at
-            if task.fail_at is not None:
-                total += task.duration * task.fail_at
+        for duration, fail_at, continue_on_error in self.plan:
+            if fail_at is not None and not continue_on_error:
+                return total + duration * fail_at
+            if fail_at is not None:
+                total += duration * fail_at
             else:
-                total += task.duration
+                total += duration
         return total
 
 
@@ -163,9 +269,12 @@ class TaskView:
     job_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JobView:
-    """A job as the service would answer at one moment."""
+    """A job as the service would answer at one moment.
+
+    Its tasks' views are made on first use, from `steps`: a listing of jobs needs none of
+    them (their events, errors and billing records are most of the cost of a view)."""
 
     id: str
     name: str
@@ -177,7 +286,15 @@ class JobView:
     priority: int
     running_duration_ms: float
     template_id: str | None
-    tasks: tuple[TaskView, ...]
+    steps: tuple[TaskStep, ...]
+    job: SimJob = field(repr=False, compare=False)
+    made_tasks: tuple[TaskView, ...] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tasks(self) -> tuple[TaskView, ...]:
+        if self.made_tasks is None:
+            self.made_tasks = _task_views(self.job, self.steps)
+        return self.made_tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +336,8 @@ class Simulation:
         self._arrivals = random.Random(config.seed * 7919 + 1)
         self._lock = threading.RLock()
         self.jobs: dict[str, SimJob] = {}
-        self.task_index: dict[str, str] = {}
+        #: Task id -> job id; built on first use (it makes every job's tasks).
+        self._task_index: dict[str, str] | None = None
         #: v3: (transform lower-case, job name lower-case) -> job id; built on first use.
         self._arm_index: dict[tuple[str, str], str] | None = None
         #: Bumped whenever a job is added or removed (caches of sorted listings key on it).
@@ -237,32 +355,23 @@ class Simulation:
     def _new_id(self, prefix: str) -> str:
         return f"nb:{prefix}:UUID:{uuid4_text(self._rng.getrandbits(128))}"
 
-    def _make_tasks(self, transform: Transform, job_name: str, fail: bool) -> list[SimTask]:
+    def _draw_tasks(self, transform: Transform, job_name: str, fail: bool) -> TaskDraws:
         """One task per transform output, run by the processor that does that work."""
         rng = self._rng
-        tasks = []
-        for index, output in enumerate(transform.outputs):
-            mpid, mp_name = output.processor
-            duration = rng.lognormvariate(0, 0.6) * self.config.task_seconds * output.weight
-            tasks.append(
-                SimTask(
-                    id=self._new_id("tid"),
-                    name=f"{mp_name} - {output.configuration}",
-                    media_processor_id=mpid,
-                    configuration=output.configuration,
-                    task_body=TASK_BODY.format(name=f"{job_name[:40]} output", index=index),
-                    priority=0,
-                    duration=round(max(5.0, duration), 3),
-                    continue_on_error=output.on_error == "ContinueJob",
-                )
-            )
+        lognormvariate, getrandbits = rng.lognormvariate, rng.getrandbits
+        seconds = self.config.task_seconds
+        durations = []
+        bits = []
+        for output in transform.outputs:
+            duration = lognormvariate(0, 0.6) * seconds * output.weight
+            durations.append(round(max(5.0, duration), 3))
+            bits.append(getrandbits(128))
+        failure = None
         if fail:
-            victim = rng.randrange(len(tasks))
-            code, message = rng.choice(ERROR_CODES)
-            tasks[victim].fail_at = round(rng.uniform(0.02, 0.95), 3)
-            tasks[victim].error_code = code
-            tasks[victim].error_message = message
-        return tasks
+            victim = rng.randrange(len(durations))
+            error = rng.choice(ERROR_CODES)
+            failure = (victim, error, round(rng.uniform(0.02, 0.95), 3))
+        return TaskDraws(transform, job_name, tuple(durations), tuple(bits), failure)
 
     def _make_job(
         self, created: datetime, name: str | None = None, transform: Transform | None = None
@@ -274,7 +383,7 @@ class Simulation:
         if name is None:
             name = transform.v2_name.format(title=title)
         fail = rng.random() < self.config.error_rate
-        tasks = self._make_tasks(transform, name, fail)
+        draws = self._draw_tasks(transform, name, fail)
         created = _ms(created)
         scheduled = _ms(created + timedelta(seconds=rng.uniform(0.5, 6)))
         self._serial += 1
@@ -284,10 +393,10 @@ class Simulation:
             name=name,
             created=created,
             priority=rng.choice((0, 0, 0, 0, 1, 2, 5)),
-            tasks=tasks,
+            draws=draws,
             scheduled_at=scheduled,
             start_at=scheduled,
-            input_assets=[self._new_id("cid")],
+            input_bits=rng.getrandbits(128),
             transform=transform.name,
             arm_name=f"{transform.slug}-{slug}-{self._serial:06d}",
             created_by="media-ops@contoso.com" if self._serial % 3 == 0 else None,
@@ -309,8 +418,9 @@ class Simulation:
         self.version += 1
         if self._arm_index is not None:
             self._arm_index[(job.transform.lower(), job.arm_name.lower())] = job.id
-        for task in job.tasks:
-            self.task_index[task.id] = job.id
+        if self._task_index is not None:
+            for task in job.tasks:
+                self._task_index[task.id] = job.id
 
     def _populate(self, now: datetime) -> None:
         cfg = self.config
@@ -409,8 +519,9 @@ class Simulation:
             if job is None:
                 return False
             self.version += 1
-            for task in job.tasks:
-                self.task_index.pop(task.id, None)
+            if self._task_index is not None:
+                for task in job.tasks:
+                    self._task_index.pop(task.id, None)
             if self._arm_index is not None:
                 self._arm_index.pop((job.transform.lower(), job.arm_name.lower()), None)
             return True
@@ -433,7 +544,7 @@ class Simulation:
         if job.final is not None:
             return job.final
         result = _compute_view(job, now)
-        if result.state.is_final:
+        if result.state in _FINAL:
             job.final = result
         return result
 
@@ -462,7 +573,9 @@ class Simulation:
 
     def find_task(self, task_id: str, now: datetime) -> TaskView | None:
         with self._lock:
-            job_id = self.task_index.get(task_id)
+            if self._task_index is None:
+                self._task_index = {t.id: j.id for j in self.jobs.values() for t in j.tasks}
+            job_id = self._task_index.get(task_id)
             if job_id is None:
                 return None
             view = self.find(job_id, now)
@@ -473,101 +586,68 @@ class Simulation:
 
 def _compute_view(job: SimJob, now: datetime) -> JobView:
     cancel_at = job.cancel_at if job.cancel_at is not None and job.cancel_at <= now else None
-    tasks: list[TaskView] = []
+    steps: list[TaskStep] = []
+    plan = job.plan
     cursor = job.start_at
     failed_at: datetime | None = None
     job_start = job.start_at if now >= job.start_at else None
     if cancel_at is not None and cancel_at < job.start_at:
         job_start = None
-    for task in job.tasks:
+    counted: list[JobState] = []
+    for duration, fail_at, continue_on_error in plan:
         t_start = cursor
-        length = task.duration * (task.fail_at if task.fail_at is not None else 1.0)
-        t_end = _ms(t_start + timedelta(seconds=length))
-        events: list[tuple[str, str, datetime]] = [
-            ("WaitingForFreeResources", "", job.created),
-        ]
+        length = duration * (fail_at if fail_at is not None else 1.0)
+        t_end = _ms(t_start + timedelta(0, length))  # (days, seconds): no keyword parsing
         state: JobState
         progress = 0.0
         start_time: datetime | None = None
         end_time: datetime | None = None
-        errors: tuple[tuple[str, str], ...] = ()
         stop = cancel_at
         if failed_at is not None:
             # An earlier task failed: this one never runs.
             state, end_time = JobState.CANCELED, failed_at
-            events.append(("Canceled", "", failed_at))
         elif stop is not None and stop <= t_start:
             done_at = job.canceled_at or stop
             state = JobState.CANCELED if now >= done_at else JobState.CANCELING
             if state == JobState.CANCELED:
                 end_time = done_at
-                events.append(("Canceled", "", done_at))
         elif now < job.scheduled_at:
             state = JobState.QUEUED
         elif now < t_start:
             state = JobState.SCHEDULED
-            events.append(("Scheduled", "", job.scheduled_at))
         else:
             start_time = t_start
-            events.append(("Scheduled", "", job.scheduled_at))
-            events.append(("Processing", "", t_start))
             if stop is not None and stop < t_end:
-                progress = round(100 * (stop - t_start).total_seconds() / task.duration, 2)
+                progress = round(100 * (stop - t_start).total_seconds() / duration, 2)
                 done_at = job.canceled_at or stop
                 if now >= done_at:
                     state, end_time = JobState.CANCELED, done_at
-                    events.append(("Canceled", "", done_at))
                 else:
                     state = JobState.CANCELING
             elif now < t_end:
                 state = JobState.PROCESSING
-                progress = round(100 * (now - t_start).total_seconds() / task.duration, 2)
-            elif task.fail_at is not None:
+                progress = round(100 * (now - t_start).total_seconds() / duration, 2)
+            elif fail_at is not None:
                 state, end_time = JobState.ERROR, t_end
-                progress = round(100 * task.fail_at, 2)
-                errors = ((task.error_code, task.error_message),)
-                events.append(("Error", task.error_message, t_end))
-                if not task.continue_on_error:
+                progress = round(100 * fail_at, 2)
+                if not continue_on_error:
                     failed_at = t_end
             else:
                 state, end_time, progress = JobState.FINISHED, t_end, 100.0
-                events.append(("Finished", "", t_end))
-                billing = {
-                    "MediaProcessor": task.media_processor_id,
-                    "Minutes": round(task.duration / 60, 2),
-                }
-                events.append(("TaskBillingInformationAdded", json.dumps(billing), t_end))
-        duration_ms = 0.0
-        if start_time is not None and end_time is not None:
-            duration_ms = float(round((end_time - start_time).total_seconds() * 1000))
-        tasks.append(
-            TaskView(
-                id=task.id,
-                name=task.name,
-                state=state,
-                progress=min(max(progress, 0.0), 100.0),
-                start_time=start_time,
-                end_time=end_time,
-                running_duration_ms=duration_ms,
-                error_details=errors,
-                events=tuple(events),
-                sim=task,
-                job_id=job.id,
-            )
+        steps.append((state, min(max(progress, 0.0), 100.0), start_time, end_time))
+        # A failed output whose transform says `onError: ContinueJob` does not fail the job.
+        counted.append(
+            JobState.FINISHED if state == JobState.ERROR and continue_on_error else state
         )
         cursor = t_end
-    # A failed output whose transform says `onError: ContinueJob` does not fail the job.
-    counted = tuple(
-        JobState.FINISHED if t.state == JobState.ERROR and t.sim.continue_on_error else t.state
-        for t in tasks
-    )
-    state = _aggregate(counted, cancel_at is not None)
+    state = _aggregate(tuple(counted), cancel_at is not None)
+    final = state in _FINAL
     end: datetime | None = None
-    if state.is_final:
-        ends = [t.end_time for t in tasks if t.end_time is not None]
+    if final:
+        ends = [step[3] for step in steps if step[3] is not None]
         end = max(ends) if ends else (job.canceled_at or now)
     running = 0.0
-    if state.is_final and job_start is not None and end is not None:
+    if final and job_start is not None and end is not None:
         running = float(round((end - job_start).total_seconds() * 1000))
     return JobView(
         id=job.id,
@@ -580,8 +660,59 @@ def _compute_view(job: SimJob, now: datetime) -> JobView:
         priority=job.priority,
         running_duration_ms=running,
         template_id=job.template_id,
-        tasks=tuple(tasks),
+        steps=tuple(steps),
+        job=job,
     )
+
+
+def _task_views(job: SimJob, steps: tuple[TaskStep, ...]) -> tuple[TaskView, ...]:
+    """The tasks' views for a moment, from what each task was doing then: the events of a
+    task follow from its state and its start and end times."""
+    views = []
+    for task, (state, progress, start_time, end_time) in zip(job.tasks, steps, strict=True):
+        events: list[tuple[str, str, datetime]] = [("WaitingForFreeResources", "", job.created)]
+        errors: tuple[tuple[str, str], ...] = ()
+        if start_time is None:
+            # Never ran: queued, scheduled, or canceled (by a cancel, or by an earlier
+            # task's failure) before its turn.
+            if state == JobState.SCHEDULED:
+                events.append(("Scheduled", "", job.scheduled_at))
+            elif state == JobState.CANCELED and end_time is not None:
+                events.append(("Canceled", "", end_time))
+        else:
+            events.append(("Scheduled", "", job.scheduled_at))
+            events.append(("Processing", "", start_time))
+            if end_time is not None and state == JobState.CANCELED:
+                events.append(("Canceled", "", end_time))
+            elif end_time is not None and state == JobState.ERROR:
+                errors = ((task.error_code, task.error_message),)
+                events.append(("Error", task.error_message, end_time))
+            elif end_time is not None and state == JobState.FINISHED:
+                events.append(("Finished", "", end_time))
+                billing = {
+                    "MediaProcessor": task.media_processor_id,
+                    "Minutes": round(task.duration / 60, 2),
+                }
+                events.append(("TaskBillingInformationAdded", json.dumps(billing), end_time))
+        duration_ms = 0.0
+        if start_time is not None and end_time is not None:
+            duration_ms = float(round((end_time - start_time).total_seconds() * 1000))
+        views.append(
+            TaskView(
+                id=task.id,
+                name=task.name,
+                state=state,
+                progress=progress,
+                start_time=start_time,
+                end_time=end_time,
+                running_duration_ms=duration_ms,
+                error_details=errors,
+                events=tuple(events),
+                sim=task,
+                job_id=job.id,
+            )
+        )
+    return tuple(views)
 
 
 def _aggregate(states: tuple[JobState, ...], cancel_requested: bool) -> JobState:
@@ -590,7 +721,7 @@ def _aggregate(states: tuple[JobState, ...], cancel_requested: bool) -> JobState
     if cancel_requested:
         if JobState.CANCELING in states or JobState.PROCESSING in states:
             return JobState.CANCELING
-        if all(s.is_final for s in states):
+        if all(s in _FINAL for s in states):
             return JobState.CANCELED if JobState.CANCELED in states else JobState.FINISHED
         return JobState.CANCELING
     if all(s == JobState.FINISHED for s in states):

@@ -34,7 +34,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -55,7 +55,7 @@ from amstui.ams.errors import (
     ThrottledError,
     TransportError,
 )
-from amstui.ams.model import ACTIVE_STATES, JobState
+from amstui.ams.model import ACTIVE_STATES, Job, JobState
 from amstui.monitor.plan import ReadsGauge, TransformSchedule
 from amstui.monitor.store import JobStore
 
@@ -71,6 +71,10 @@ MIN_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
 #: Jobs listed (newest first) and shown before the rest of a first load.
 FIRST_PAGE = 200
+#: The rest of a first load is published as it arrives, each time the jobs not yet published
+#: are at least this many and at least as many as the published ones: the status line counts
+#: up while a publication's cost (about the store's size) stays at twice one in all.
+PUBLISH_AT_LEAST = 1000
 
 
 async def run_directly(key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -156,6 +160,9 @@ class RefreshEngine:
         self._semaphore = asyncio.Semaphore(max_in_flight)
         self._limiter = RateLimiter(requests_per_second, monotonic)
         self._loaded = False
+        #: Jobs of the first listing already put into the store as their pages arrived.
+        self._absorbed: dict[str, Any] = {}
+        self._unpublished = 0
         self._throttle_streak = 0
         self._request_times: deque[float] = deque()
         #: What the backend's listings carry (v3: progress; ARM: listed per transform).
@@ -224,8 +231,10 @@ class RefreshEngine:
             return report
         self.status.cycles += 1
         seen = {job.id for job in listed}
+        absorbed, self._absorbed = self._absorbed, {}
         for job in listed:
-            self.store.upsert(job, watch=self._loaded)
+            if absorbed.get(job.id) is not job:  # not put into the store as its page came
+                self.store.upsert(job, watch=self._loaded)
         initial = not self._loaded
         self._loaded = True
         self.store.flush()
@@ -304,10 +313,28 @@ class RefreshEngine:
                 name_startswith=scope.name_startswith,
                 newest_first=True,
             )
-        fetched = await self._call(lambda: self.backend.list_jobs(query))
+        if not self._loaded and not scope.ids:
+            # A first load: pages go into the store as they arrive (published now and then).
+            self._absorbed, self._unpublished = {}, 0
+            fetched = await self._call(lambda: self.backend.list_jobs(query, self._absorb))
+        else:
+            fetched = await self._call(lambda: self.backend.list_jobs(query))
         report.discovery_requests = fetched.requests
         report.listed = len(fetched.value)
         return list(fetched.value)
+
+    def _absorb(self, jobs: Sequence[Job]) -> None:
+        """A page of a first load, into the store at once; published when the jobs not yet
+        published are `PUBLISH_AT_LEAST` and as many as the published ones (doubling)."""
+        before = len(self.store)
+        self.store.upsert_many(jobs, watch=False)
+        for job in jobs:
+            self._absorbed[job.id] = job
+        self._unpublished += len(self.store) - before
+        published = len(self.store) - self._unpublished
+        if self._unpublished >= max(PUBLISH_AT_LEAST, published):
+            self._unpublished = 0
+            self.store.flush(transitions=False)
 
     async def _discover_per_transform(self, report: CycleReport) -> list[Any]:
         """ARM-shaped v3: the transform list when due, then one listing per due transform."""
@@ -489,12 +516,18 @@ class RefreshEngine:
         self.status.paused = paused
 
     async def run(self, wake: asyncio.Event) -> None:
-        """Cycle forever: every `interval` seconds, or at once when `wake` is set."""
+        """Cycle forever: every `interval` seconds (from the start of one cycle to the start
+        of the next, so a change is seen within an interval and one discovery query, however
+        long the per-job refreshes took), or at once when `wake` is set."""
         while True:
+            started = self.monotonic()
             try:
                 await self.cycle()
             except Exception:  # keep the loop alive; the host logs it
                 log.exception("refresh cycle failed")
+            spent = max(0.0, self.monotonic() - started)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self.current_interval())
+                await asyncio.wait_for(
+                    wake.wait(), timeout=max(0.0, self.current_interval() - spent)
+                )
             wake.clear()

@@ -50,7 +50,7 @@ class JobEntry:
 
     def eta(self, now: datetime) -> timedelta | None:
         """Remaining time from the observed progress rate; None until it can be estimated."""
-        if self.job.state != JobState.PROCESSING:
+        if self.job.state != JobState.PROCESSING or self.samples is None:
             return None
         return timing.eta(self.samples or ())
 
@@ -125,7 +125,15 @@ class JobStore:
 
     def upsert(self, job: Job, *, record: bool = False, watch: bool = True) -> None:
         """A fresh copy of `job` (from a list or its own record)."""
+        self._upsert(job, record, watch, self._now())
+
+    def upsert_many(self, jobs: Iterable[Job], *, watch: bool = True) -> None:
+        """Fresh copies of listed jobs, all observed at one moment (a page of a listing)."""
         now = self._now()
+        for job in jobs:
+            self._upsert(job, False, watch, now)
+
+    def _upsert(self, job: Job, record: bool, watch: bool, now: datetime) -> None:
         entry = self.entries.get(job.id)
         if job.created is not None and (
             self.newest_created is None or job.created > self.newest_created
@@ -135,7 +143,8 @@ class JobStore:
             entry = JobEntry(job=job, record_fetched=record, observed_at=now)
             self.entries[job.id] = entry
             self._track(entry)
-            self._sample(entry, now)
+            if job.state == JobState.PROCESSING:
+                self._sample(entry, now)
             self._touch(job.id)
             return
         previous = entry.job
@@ -158,11 +167,12 @@ class JobStore:
         if entry.job.state != JobState.PROCESSING or progress is None:
             entry.samples = None
             return
-        if entry.samples is None:
-            entry.samples = deque(maxlen=MAX_SAMPLES)
-        elif entry.samples and entry.samples[-1][1] == progress:
+        samples = entry.samples
+        if samples is None:
+            samples = entry.samples = deque(maxlen=MAX_SAMPLES)
+        elif samples and samples[-1][1] == progress:
             return
-        entry.samples.append((now, progress))
+        samples.append((now, progress))
 
     def mark_gone(self, job_id: str) -> None:
         entry = self.entries.get(job_id)

@@ -106,9 +106,13 @@ class ServiceClock:
             self._newest_seen = moment
 
     def observe_jobs(self, jobs: Iterable[Job]) -> None:
+        # `observe` inlined: a load passes 100,000 jobs and their 400,000 timestamps here.
+        newest = self._newest_seen
         for job in jobs:
             for moment in job_timestamps(job):
-                self.observe(moment)
+                if moment.tzinfo is not None and (newest is None or moment > newest):
+                    newest = moment
+        self._newest_seen = newest
 
     def now(self) -> datetime:
         """The service's time now (never earlier than a previous reading)."""

@@ -1,0 +1,154 @@
+"""The first load of a big account, over a real loopback socket: pages are asked for one
+ahead (the next while this one's jobs are read), go into the store as they arrive and are
+published at doubling sizes, and the load costs no request more than the minimum."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from amstui.ams import odata
+from amstui.ams.auth import BearerTokenAuth, NoCredential
+from amstui.ams.backend import JobQuery
+from amstui.ams.client import AmsV2Client, RetryPolicy
+from amstui.ams.errors import ProtocolError
+from amstui.ams.model import Job, JobState
+from amstui.emulator.app import Emulator, EmulatorConfig
+from amstui.emulator.server import serve_in_thread
+from amstui.emulator.simulation import SimConfig
+from amstui.monitor.engine import FIRST_PAGE, RefreshEngine
+from amstui.monitor.store import JobStore
+from tests.conftest import START
+from tests.hostile_http import HostileServer, Reply, Seen
+
+
+def served_emulator(jobs: int) -> Emulator:
+    sim = SimConfig(seed=5, jobs=jobs, active=30, concurrency=6)
+    return Emulator(EmulatorConfig(sim=sim, start=START, speed=0.0))
+
+
+def client_for(origin: str) -> AmsV2Client:
+    return AmsV2Client(
+        f"{origin}/api/",
+        auth=BearerTokenAuth(NoCredential(), "s"),
+        retry=RetryPolicy(max_attempts=1),
+    )
+
+
+@pytest.mark.parametrize("jobs", [5500, 3000])
+async def test_pages_arrive_in_order_and_cost_the_minimum(jobs: int) -> None:
+    emulator = served_emulator(jobs)
+    server = serve_in_thread(emulator)
+    pages: list[list[str]] = []
+    try:
+        client = client_for(server.origin)
+        fetched = await client.list_jobs(
+            JobQuery(), on_page=lambda page: pages.append([j.id for j in page])
+        )
+        await client.aclose()
+    finally:
+        server.stop()
+    newest_first = sorted(emulator.sim.job_list(), key=lambda j: j.created, reverse=True)
+    assert [j.id for j in fetched.value] == [j.id for j in newest_first]
+    assert [len(p) for p in pages] == [1000] * (jobs // 1000) + (
+        [jobs % 1000] if jobs % 1000 else []
+    )
+    assert [i for p in pages for i in p] == [j.id for j in fetched.value]
+    # Full pages, then the short (or empty) page that proves the end: nothing asked twice.
+    minimum = jobs // 1000 + 1
+    assert fetched.requests == minimum == emulator.stats.total
+
+
+async def test_a_refused_page_stops_the_listing_and_the_page_asked_ahead() -> None:
+    def entity(n: int) -> dict[str, object]:
+        return {
+            "Id": f"nb:jid:UUID:00000000-0000-4000-8000-{n:012d}",
+            "Name": f"job {n}",
+            "State": 3,
+            "Created": "2026-03-02T09:00:00",
+            "Priority": 0,
+            "RunningDuration": 1.0,
+        }
+
+    def respond(seen: Seen) -> Reply:
+        start = int(seen.param("$skip", "0"))
+        items: list[dict[str, Any]] = [entity(start + n) for n in range(1000)]
+        if start == 1000:
+            items[500]["Created"] = "yesterday"  # a date no AMS wrote
+        return Reply.json(json.dumps({"value": items}))
+
+    with HostileServer(respond) as hostile:
+        client = AmsV2Client(hostile.url, auth=BearerTokenAuth(NoCredential(), "s"))
+        with pytest.raises(ProtocolError, match="unrecognised date"):
+            await client.list_jobs(JobQuery())
+        await client.aclose()
+    # The second page was refused while the third was being asked for: no fourth.
+    assert 2 <= len(hostile.requests) <= 3
+
+
+async def test_a_first_load_is_published_as_it_arrives_at_doubling_sizes() -> None:
+    emulator = served_emulator(9500)
+    server = serve_in_thread(emulator)
+    published: list[int] = []
+    try:
+        client = client_for(server.origin)
+        store = JobStore(now=emulator.now)
+        store.subscribe(lambda changed, ended: published.append(len(store)))
+        engine = RefreshEngine(client, store, now=emulator.now)
+        report = await engine.cycle()
+        await client.aclose()
+    finally:
+        server.stop()
+    assert len(store) == 9500
+    loads = list(dict.fromkeys(published))  # the sizes the status line showed, in order
+    assert loads == [FIRST_PAGE, 2000, 4000, 8000, 9500], loads
+    processing = sum(
+        1 for v in emulator.sim.views(emulator.now()) if v.state == JobState.PROCESSING
+    )
+    # The first page, 10 pages of the listing (the last one short), the processing jobs'
+    # tasks: publishing as pages arrive asks for nothing more.
+    assert report.requests == 1 + 10 + processing == emulator.stats.total
+    assert report.listed == 9500
+
+
+def test_the_fast_path_reads_a_job_as_the_general_one_does() -> None:
+    rng = random.Random(3)
+    dates = ["2026-03-02T09:00:00", "2026-03-02T09:00:00.5", "2026-03-02T09:00:00.123", None]
+    for n in range(400):
+        entity = {
+            "Id": f"nb:jid:UUID:{n}",
+            "Name": rng.choice(["a", "", "Ünïcode [b]red[/b]"]),
+            "State": rng.randrange(0, 7),
+            "Created": rng.choice(dates[:3]),
+            "LastModified": rng.choice(dates),
+            "StartTime": rng.choice(dates),
+            "EndTime": rng.choice(dates),
+            "Priority": rng.randrange(-3, 10),
+            "RunningDuration": rng.choice([0.0, 1234.5, 9e15]),
+            "TemplateId": rng.choice([None, "", "nb:jtid:UUID:1"]),
+        }
+        fast = odata.parse_job(entity)
+        # A state sent as text takes the general path (it accepts digits in a string).
+        general = odata.parse_job({**entity, "State": str(entity["State"])})
+        assert fast == general
+        assert fast.created is not None and fast.created.tzinfo is UTC
+    for odd in ({"State": 9}, {"Priority": True}, {"RunningDuration": float("inf")}):
+        entity = {"Id": "nb:jid:UUID:1", "Name": "n", "State": 3, **odd}
+        try:
+            job: Job | None = odata.parse_job(entity)
+        except ProtocolError:
+            job = None
+        # Unknown states are kept (pseudo-members); wrong types and infinities refused.
+        assert (job is not None) == ("State" in odd and odd["State"] == 9)
+
+
+def test_an_out_of_range_date_in_the_fast_form_is_refused_as_before() -> None:
+    with pytest.raises(ProtocolError, match="invalid or out-of-range date"):
+        odata.parse_date("2026-13-02T09:00:00")
+    assert odata.parse_date("2026-03-02T09:00:00.1234567") == datetime(
+        2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC
+    )
