@@ -26,8 +26,14 @@ Drawn = tuple[tuple[Segment, ...], int]
 
 
 def parse(markup: str, width: int) -> Text:
-    """The cell as drawn: `markup` parsed, cut to `width` (an ellipsis) and padded to it."""
-    cell = Text.from_markup(markup, end="")
+    """The cell as drawn: `markup` parsed, cut to `width` (an ellipsis) and padded to it.
+
+    Emoji codes are not markup here: a job named `:fire:` reads `:fire:`. Markup with no tag
+    and no escape is its own text (most names, ids and times): it skips the parser."""
+    if "[" in markup or "\\" in markup:
+        cell = Text.from_markup(markup, end="", emoji=False)
+    else:
+        cell = Text(markup, end="")
     cell.truncate(width, overflow="ellipsis", pad=True)
     return cell
 

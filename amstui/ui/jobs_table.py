@@ -204,6 +204,10 @@ class Frame:
     day: int
     base: Style
     cursor: Style
+    width: int
+    top: int
+    #: The layout has dated columns (Created, Started): their rows are keyed by the day.
+    dated: bool
 
 
 @dataclass(slots=True)
@@ -495,18 +499,24 @@ class JobsTable(ScrollView, can_focus=True):
             now.toordinal(),
             self.rich_style,
             self.get_component_rich_style("jobs-table--cursor"),
+            self._width,
+            self._top,
+            not DATED.isdisjoint(self._layout.keys),
         )
 
     def render_line(self, y: int) -> Strip:
-        width = self._width
+        frame = self._frame_drawn or self._frame()
+        width = frame.width
         if y == 0 and width != self._layout_room:
             # The room changed without a resize (a scrollbar came or went): fit the columns.
             self._fit(width)
-        frame = self._frame_drawn or self._frame()
+            frame = self._frame()
+            if self._frame_drawn is not None:
+                self._frame_drawn = frame
         base = frame.base
         if y == 0:
             return self._header_strip().adjust_cell_length(width, base).apply_style(base)
-        row = self._top + y - 1
+        row = frame.top + y - 1
         job_id = self.view.job_id_at(row)
         entry = self.store.get(job_id) if job_id is not None else None
         if job_id is None or entry is None:
@@ -536,7 +546,7 @@ class JobsTable(ScrollView, can_focus=True):
             layout,
             entry.version,
             frame.second if moves_with_time(entry) else 0,
-            frame.day if DATED.intersection(layout.keys) else 0,
+            frame.day if frame.dated else 0,
             self._account_markup(job_id) if self._account_width else "",
         )
 
