@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from amstui.ams.exchange import Exchange
 from amstui.ams.model import Job
@@ -27,6 +27,7 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
+from amstui.ui.key_footer import KeyFooter
 from amstui.ui.messages import JobsChanged, RefreshJob
 
 MAX_JSON_CHARS = 200_000
@@ -243,7 +244,7 @@ class DetailScreen(Screen[None]):
                 Text("Raw OData response", "bold"), classes="section", id="detail-raw-title"
             )
             yield Static(id="detail-raw")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.view.subscribe(self._view_moved)
