@@ -534,7 +534,7 @@ class JobsTable(ScrollView, can_focus=True):
         if row != self.cursor_row:
             return strip
         mark = cached.cursor
-        if mark is None or mark[0] is not base or mark[1] is not frame.cursor:
+        if mark is None or mark[0] != base or mark[1] != frame.cursor:
             styled = Strip(Segment.apply_style(strip, None, frame.cursor), strip.cell_length)
             mark = cached.cursor = (base, frame.cursor, styled)
         return mark[2]

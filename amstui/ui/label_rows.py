@@ -49,7 +49,7 @@ class LabelRows:
             return
         labels, values = self._widths()
         room = max(1, options.max_width - labels - GAP)
-        values = min(values, room)
+        values = min(max(values, 1), room)  # a table's column is a cell wide at least
         label_style = console.get_style(self.label_style)
         gap = Segment(" " * GAP, label_style)
         under = Segment(" " * (labels + GAP), label_style)
