@@ -193,3 +193,34 @@ def test_label_rows_draw_exactly_what_the_grid_drew(
         mine.add_row(label, Text(value, style))
     options = console.options.update_width(width)
     assert console.render_lines(mine, options) == console.render_lines(grid, options)
+
+
+async def test_a_covered_table_draws_nothing_and_catches_up_when_shown_again() -> None:
+    rig = frozen_rig(jobs=40)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        shown, other = table.job_id_at(0), table.job_id_at(3)
+        assert shown is not None and other is not None
+        versions = {i: e.version for i, e in app.store.entries.items()}
+        on_screen = table.visible_job_ids()
+        app.open_detail(shown)
+        await pilot.pause()
+        await pilot.pause()
+        built = table.rows_rendered
+        app.store.upsert(replace(app.store.entries[other].job, name="Changed while covered"))
+        app.store.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert table.rows_rendered == built  # the detail screen covers the table
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        # Back: the rows on screen whose job changed meanwhile (the renamed one, and the
+        # opened one if its refresh brought news), each drawn once.
+        changed = {i for i in on_screen if app.store.entries[i].version != versions[i]}
+        assert other in changed
+        assert table.rows_rendered == built + len(changed)
+        assert "Changed while covered" in app.export_screenshot().replace("&#160;", " ")

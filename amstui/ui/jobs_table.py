@@ -30,6 +30,7 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -420,6 +421,14 @@ class JobsTable(ScrollView, can_focus=True):
         progress = self._layout.width_of("progress", cells.BAR_WIDTH + 5)
         return max(3, progress - 5), self._layout.width_of("name", 40)
 
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if screen is self.screen:
+            # Back from a screen that covered the table: the rows that changed meanwhile.
+            self._refresh_changed_lines()
+
     def on_resize(self, event: events.Resize) -> None:
         self.setup_columns(self._terminal_width)
         self._update_virtual_size()
@@ -447,7 +456,12 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _refresh_changed_lines(self) -> None:
         """Repaint the cells on screen whose text changed, and only those: a terminal update
-        then carries a few cells, not whole lines (what a steady refresh costs over SSH)."""
+        then carries a few cells, not whole lines (what a steady refresh costs over SSH).
+
+        Nothing while another screen covers the table (the detail screen; a dialog leaves it
+        in sight): the table is drawn whole when its screen comes back."""
+        if not (self.screen.is_active or self.app.screen.is_modal):
+            return
         entries = self.store.entries
         frame = self._frame()
         bucket = frame.second
