@@ -27,7 +27,9 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ScreenStackError
 from textual.binding import Binding
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.screen import Screen
@@ -425,9 +427,17 @@ class JobsTable(ScrollView, can_focus=True):
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def _screen_changed(self, screen: Screen[object]) -> None:
-        if screen is self.screen:
+        if self._in_sight():
             # Back from a screen that covered the table: the rows that changed meanwhile.
             self._refresh_changed_lines()
+
+    def _in_sight(self) -> bool:
+        """The table can be seen: its screen is on top, or under a dialog."""
+        try:
+            top = self.app.screen
+            return top is self.screen or top.is_modal
+        except (ScreenStackError, NoScreen):  # the app is closing
+            return False
 
     def on_resize(self, event: events.Resize) -> None:
         self.setup_columns(self._terminal_width)
@@ -459,8 +469,8 @@ class JobsTable(ScrollView, can_focus=True):
         then carries a few cells, not whole lines (what a steady refresh costs over SSH).
 
         Nothing while another screen covers the table (the detail screen; a dialog leaves it
-        in sight): the table is drawn whole when its screen comes back."""
-        if not (self.screen.is_active or self.app.screen.is_modal):
+        in sight): the rows that changed are repainted when its screen comes back."""
+        if not self._in_sight():
             return
         entries = self.store.entries
         frame = self._frame()
