@@ -3,7 +3,7 @@
 The table owns no rows. It draws the lines on screen straight from a `JobView` (the store's
 jobs, sorted and filtered, in `amstui.monitor.job_view`): line 0 is the header, line `y` the
 row `scroll_y + y - 1`. Each row's strip is cached with its cells' markup, keyed by what the
-cells are made of (`RowKey`: the column layout, the job's version, the second for a row whose
+cells are made of (`_row_key`: the column layout, the job's version, the second for a row whose
 cells move with time, the day for its dates, its account cell), so a cached row costs a
 lookup: no cell is formatted again. A row that must be drawn is assembled from its cells'
 rendered segments (`CellCache`), most of them shared with rows drawn before. A change to a job
