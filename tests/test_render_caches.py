@@ -224,3 +224,30 @@ async def test_a_covered_table_draws_nothing_and_catches_up_when_shown_again() -
         assert other in changed
         assert table.rows_rendered == built + len(changed)
         assert "Changed while covered" in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_the_pages_around_the_screen_are_drawn_ahead() -> None:
+    rig = frozen_rig(jobs=300)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        await pilot.press("pagedown")  # a scroll: the pages around it are drawn ahead
+        await pilot.pause()
+        await pilot.pause()
+        top, page = int(table.scroll_y), len(table.visible_job_ids())
+        assert top > 0
+        below = table.view.ids_between(top + page, top + 2 * page)
+        above = table.view.ids_between(max(top - page, 0), top)
+        assert below and above
+        assert set(below) | set(above) <= table.drawn_job_ids()
+        built = table.rows_rendered
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.pause()
+        # The page it shows came from the cache: only the page after it was drawn (ahead).
+        assert table.rows_rendered - built <= page
+        assert app.store.entries[below[0]].job.name[:8] in app.export_screenshot().replace(
+            "&#160;", " "
+        )

@@ -6,7 +6,8 @@ row `scroll_y + y - 1`. Each row's strip is cached with its cells' markup, keyed
 cells are made of (`_row_key`: the column layout, the job's version, the second for a row whose
 cells move with time, the day for its dates, its account cell), so a cached row costs a
 lookup: no cell is formatted again. A row that must be drawn is assembled from its cells'
-rendered segments (`CellCache`), most of them shared with rows drawn before. A change to a job
+rendered segments (`CellCache`), most of them shared with rows drawn before; after a scroll,
+the pages above and below are drawn ahead, so that a page key finds its rows. A change to a job
 (its version moved) or a second passing (for a row whose cells move with time) repaints
 nothing off screen and, on screen, only the cells whose text changed. The cursor stays on its
 job through sorts, filters, updates and arrivals: its row is found again by binary search in
@@ -395,6 +396,10 @@ class JobsTable(ScrollView, can_focus=True):
     def _top(self) -> int:
         return int(self.scroll_y)
 
+    def drawn_job_ids(self) -> frozenset[str]:
+        """Job ids whose rows are in the row cache (tests and benchmarks read it)."""
+        return frozenset(self._strips)
+
     def visible_job_ids(self) -> frozenset[str]:
         """Job ids of the rows on screen (the engine refreshes them first under a budget)."""
         return frozenset(self.view.ids_between(self._top, self._top + self._rows_on_screen))
@@ -713,3 +718,20 @@ class JobsTable(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._painted.clear()
         super().watch_scroll_y(old_value, new_value)
+        # Once this position is on screen, the pages above and below are drawn ahead.
+        self.call_after_refresh(self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        """Draw into the cache the rows a page down or up would show (the rows a page key
+        brings are otherwise all drawn in the frame it waits for)."""
+        if not self._in_sight():
+            return
+        frame = self._frame()
+        top, page = frame.top, self._rows_on_screen
+        entries = self.store.entries
+        ahead = self.view.ids_between(top + page, top + 2 * page)
+        behind = self.view.ids_between(max(top - page, 0), top)
+        for job_id in (*ahead, *behind):
+            entry = entries.get(job_id)
+            if entry is not None:
+                self._row(entry, job_id, frame)
