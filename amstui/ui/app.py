@@ -30,7 +30,6 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.timer import Timer
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from amstui.ams.backend import JobsBackend
@@ -51,6 +50,7 @@ from amstui.ui.header_bar import HeaderBar, header_text
 from amstui.ui.help_screen import HelpScreen
 from amstui.ui.job_filter import FilterError, parse_filter
 from amstui.ui.jobs_table import JobsTable
+from amstui.ui.key_footer import KeyFooter
 from amstui.ui.keys import APP_BINDINGS, READONLY_CANCEL, help_rows
 from amstui.ui.messages import JobsChanged, RefreshJob
 from amstui.ui.status_line import StatusLine
@@ -163,7 +163,7 @@ class AmstuiApp(App[int]):
         yield self._table
         yield FilterBar(id="filter")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> JobsTable:

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from amstui.ams.exchange import Exchange
 from amstui.ams.model import Job
@@ -27,20 +27,20 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
+from amstui.ui.key_footer import KeyFooter
+from amstui.ui.label_rows import LabelRows
 from amstui.ui.messages import JobsChanged, RefreshJob
 
 MAX_JSON_CHARS = 200_000
 
 
-def timing_table(entry: JobEntry, now: datetime) -> Table:
+def timing_table(entry: JobEntry, now: datetime) -> LabelRows:
     job = entry.job
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table = LabelRows()
     running = f"{job.running_duration_ms:,.0f} ms"
     if job.running_duration_ms:
         running += f"  ({cells.duration(timedelta(milliseconds=job.running_duration_ms))})"
-    rows: list[tuple[str, RenderableType]] = [
+    rows: list[tuple[str, Text | str]] = [
         ("State", state_text(job, entry.gone)),
         ("Progress", Text.from_markup(cells.progress_cell(job.progress, job.state))),
         ("Priority", Text(inert(job.priority_text or str(job.priority)))),
@@ -72,11 +72,9 @@ def state_text(job: Job, gone: bool = False) -> Text:
     return text
 
 
-def job_table(job: Job) -> Table:
+def job_table(job: Job) -> LabelRows:
     """A v3 job's own fields: transform, inputs, correlationData, creator, description."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table = LabelRows()
     table.add_row("Transform", Text(inert(job.transform or "—")))
     table.add_row("Name", Text(inert(job.name) or "—"))
     inputs = Text("\n".join(inert(i) for i in job.inputs) if job.inputs else "—")
@@ -168,9 +166,7 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
 def exchange_renderable(exchange: Exchange, arm: bool = False) -> RenderableType:
     """One request and its answer; `arm` (a v3 job) adds the ARM correlation id and the
     reads the subscription has left."""
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold", no_wrap=True)
-    head.add_column()
+    head = LabelRows()
     head.add_row("Request", Text(inert(exchange.request_line)))
     status = str(exchange.status) if exchange.status is not None else f"— ({exchange.error})"
     head.add_row("Status", Text(inert(status)))
@@ -243,7 +239,7 @@ class DetailScreen(Screen[None]):
                 Text("Raw OData response", "bold"), classes="section", id="detail-raw-title"
             )
             yield Static(id="detail-raw")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.view.subscribe(self._view_moved)

@@ -2,11 +2,16 @@
 
 The table owns no rows. It draws the lines on screen straight from a `JobView` (the store's
 jobs, sorted and filtered, in `amstui.monitor.job_view`): line 0 is the header, line `y` the
-row `scroll_y + y - 1`. Each row's strip is cached, keyed by its cells' text and the column
-layout. A change to a job (its version moved) or a second passing (for a row whose cells move
-with time) repaints nothing off screen and, on screen, only the cells whose text changed. The
-cursor stays on its job through sorts, filters, updates and arrivals: its row is found again by
-binary search in the view.
+row `scroll_y + y - 1`. Each row's strip is cached with its cells' markup, keyed by what the
+cells are made of (`_row_key`: the column layout, the job's version, the second for a row whose
+cells move with time, the day for its dates, its account cell), so a cached row costs a
+lookup: no cell is formatted again. A row that must be drawn is assembled from its cells'
+rendered segments (`CellCache`), most of them shared with rows drawn before; after a scroll,
+the pages above and below are drawn ahead, so that a page key finds its rows. A change to a job
+(its version moved) or a second passing (for a row whose cells move with time) repaints
+nothing off screen and, on screen, only the cells whose text changed. The cursor stays on its
+job through sorts, filters, updates and arrivals: its row is found again by binary search in
+the view.
 
 Column sets follow the terminal width so that 80 columns stay readable; on narrow terminals the
 ETA and Duration columns give way before the Name gets too short (the Id always stays).
@@ -20,11 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ScreenStackError
 from textual.binding import Binding
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -198,6 +207,37 @@ def layout_for(
     return Layout(specs, tuple(name if c.key == "name" else c.width for c in specs))
 
 
+#: Columns whose cells read differently on another day (today's times show no date).
+DATED = frozenset({"created", "started"})
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every row of one frame is drawn with, read once per frame (the widget's styles
+    cost a walk up the DOM, the clock a call)."""
+
+    now: datetime
+    second: int
+    day: int
+    base: Style
+    cursor: Style
+    width: int
+    top: int
+    #: The layout has dated columns (Created, Started): their rows are keyed by the day.
+    dated: bool
+
+
+@dataclass(slots=True)
+class CachedRow:
+    """A row as drawn: the key it was drawn for, its cells' markup and its strip (with the
+    cursor's variant, made when the cursor is first on it)."""
+
+    key: tuple[object, ...]
+    values: tuple[str, ...]
+    strip: Strip
+    cursor: tuple[Style, Style, Strip] | None = None
+
+
 class JobsTable(ScrollView, can_focus=True):
     """The live jobs table (see the module docstring)."""
 
@@ -281,8 +321,10 @@ class JobsTable(ScrollView, can_focus=True):
         self._terminal_width = 120
         self._layout_room = 0
         self._order_seen = -1
-        #: Row strips: job id -> (key, strip), most recently drawn last.
-        self._strips: OrderedDict[str, tuple[tuple[Layout, tuple[str, ...]], Strip]] = OrderedDict()
+        #: Rows as drawn: job id -> row, most recently drawn last.
+        self._strips: OrderedDict[str, CachedRow] = OrderedDict()
+        #: The frame being drawn (`render_lines`), or None between frames.
+        self._frame_drawn: Frame | None = None
         #: What each line on screen shows: line -> (job id, version, time bucket, cells).
         self._painted: dict[int, tuple[str, int, int, tuple[str, ...]]] = {}
         #: Row strips built (cache misses): tests and benchmarks read it.
@@ -367,6 +409,10 @@ class JobsTable(ScrollView, can_focus=True):
     def _top(self) -> int:
         return int(self.scroll_y)
 
+    def drawn_job_ids(self) -> frozenset[str]:
+        """Job ids whose rows are in the row cache (tests and benchmarks read it)."""
+        return frozenset(self._strips)
+
     def visible_job_ids(self) -> frozenset[str]:
         """Job ids of the rows on screen (the engine refreshes them first under a budget)."""
         return frozenset(self.view.ids_between(self._top, self._top + self._rows_on_screen))
@@ -395,6 +441,22 @@ class JobsTable(ScrollView, can_focus=True):
         progress = self._layout.width_of("progress", cells.BAR_WIDTH + 5)
         return max(3, progress - 5), self._layout.width_of("name", 40)
 
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if self._in_sight():
+            # Back from a screen that covered the table: the rows that changed meanwhile.
+            self._refresh_changed_lines()
+
+    def _in_sight(self) -> bool:
+        """The table can be seen: its screen is on top, or under a dialog."""
+        try:
+            top = self.app.screen
+            return top is self.screen or top.is_modal
+        except (ScreenStackError, NoScreen):  # the app is closing
+            return False
+
     def on_resize(self, event: events.Resize) -> None:
         self.setup_columns(self._terminal_width)
         self._update_virtual_size()
@@ -422,9 +484,15 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _refresh_changed_lines(self) -> None:
         """Repaint the cells on screen whose text changed, and only those: a terminal update
-        then carries a few cells, not whole lines (what a steady refresh costs over SSH)."""
+        then carries a few cells, not whole lines (what a steady refresh costs over SSH).
+
+        Nothing while another screen covers the table (the detail screen; a dialog leaves it
+        in sight): the rows that changed are repainted when its screen comes back."""
+        if not self._in_sight():
+            return
         entries = self.store.entries
-        bucket = self._bucket()
+        frame = self._frame()
+        bucket = frame.second
         top = self._top
         for y, job_id in enumerate(self.view.ids_between(top, top + self._rows_on_screen), 1):
             entry = entries.get(job_id)
@@ -437,7 +505,8 @@ class JobsTable(ScrollView, can_focus=True):
             moves = bucket if moves_with_time(entry) else 0
             if painted[1] == entry.version and painted[2] == moves:
                 continue  # nothing new for this row
-            values = self._row_values(entry, job_id)
+            # Drawn now (and cached): the repaint that follows finds it.
+            values = self._row(entry, job_id, frame).values
             x = 0
             for width, old, new in zip(self._layout.widths, painted[3], values, strict=False):
                 cell = width + 2 * PADDING
@@ -450,24 +519,46 @@ class JobsTable(ScrollView, can_focus=True):
         """Time moves: running durations, ETAs and stale ages of the visible rows."""
         self._refresh_changed_lines()
 
-    def _bucket(self) -> int:
-        return int(self.store.now().timestamp())
-
     def set_sort(self, key: str, reverse: bool | None = None) -> None:
         self.view.set_sort(key, reverse)
         self.sync()
 
     # ------------------------------------------------------------------ drawing
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles, the clock and the day are read once for all the lines of a frame.
+        self._frame_drawn = self._frame()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_drawn = None
+
+    def _frame(self) -> Frame:
+        now = self.store.now()
+        return Frame(
+            now,
+            int(now.timestamp()),
+            now.toordinal(),
+            self.rich_style,
+            self.get_component_rich_style("jobs-table--cursor"),
+            self._width,
+            self._top,
+            not DATED.isdisjoint(self._layout.keys),
+        )
+
     def render_line(self, y: int) -> Strip:
-        width = self._width
+        frame = self._frame_drawn or self._frame()
+        width = frame.width
         if y == 0 and width != self._layout_room:
             # The room changed without a resize (a scrollbar came or went): fit the columns.
             self._fit(width)
-        base = self.rich_style
+            frame = self._frame()
+            if self._frame_drawn is not None:
+                self._frame_drawn = frame
+        base = frame.base
         if y == 0:
             return self._header_strip().adjust_cell_length(width, base).apply_style(base)
-        row = self._top + y - 1
+        row = frame.top + y - 1
         job_id = self.view.job_id_at(row)
         entry = self.store.get(job_id) if job_id is not None else None
         if job_id is None or entry is None:
@@ -478,43 +569,73 @@ class JobsTable(ScrollView, can_focus=True):
                 strip = Strip(note.render(self.app.console), note.cell_len)
                 return strip.adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
-        bucket = self._bucket() if moves_with_time(entry) else 0
-        values = self._row_values(entry, job_id)
-        self._painted[y] = (job_id, entry.version, bucket, values)
-        strip = self._row_strip(job_id, values).adjust_cell_length(width)
-        strip = strip.apply_style(base)
-        if row == self.cursor_row:
-            cursor = self.get_component_rich_style("jobs-table--cursor")
-            strip = Strip(Segment.apply_style(strip, None, cursor), strip.cell_length)
-        return strip
+        cached = self._row(entry, job_id, frame)
+        bucket = frame.second if moves_with_time(entry) else 0
+        self._painted[y] = (job_id, entry.version, bucket, cached.values)
+        strip = cached.strip.adjust_cell_length(width).apply_style(base)
+        if row != self.cursor_row:
+            return strip
+        mark = cached.cursor
+        if mark is None or mark[0] != base or mark[1] != frame.cursor:
+            styled = Strip(Segment.apply_style(strip, None, frame.cursor), strip.cell_length)
+            mark = cached.cursor = (base, frame.cursor, styled)
+        return mark[2]
 
-    def _row_values(self, entry: JobEntry, job_id: str) -> tuple[str, ...]:
+    def _row_key(self, entry: JobEntry, job_id: str, frame: Frame) -> tuple[object, ...]:
+        """What a row's cells are made of: the same key, the same cells."""
+        layout = self._layout
+        return (
+            layout,
+            entry.version,
+            frame.second if moves_with_time(entry) else 0,
+            frame.day if frame.dated else 0,
+            self._account_markup(job_id) if self._account_width else "",
+        )
+
+    def _row(self, entry: JobEntry, job_id: str, frame: Frame) -> CachedRow:
+        """The row as drawn, from the cache when its key is the same (no cell is formatted),
+        else drawn from its cells' segments and cached."""
+        key = self._row_key(entry, job_id, frame)
+        strips = self._strips
+        cached = strips.get(job_id)
+        if cached is not None and cached.key == key:
+            strips.move_to_end(job_id)
+            return cached
+        values = self._row_values(entry, job_id, frame.now)
+        if cached is not None and cached.values == values and cached.key[0] == key[0]:
+            # The key moved (a second passed) but the cells read the same: keep the strip.
+            cached.key = key
+            strips.move_to_end(job_id)
+            return cached
+        cached = CachedRow(key, values, self._row_strip(values))
+        strips[job_id] = cached
+        strips.move_to_end(job_id)
+        if len(strips) > STRIP_CACHE:
+            strips.popitem(last=False)
+        return cached
+
+    def _row_values(self, entry: JobEntry, job_id: str, now: datetime) -> tuple[str, ...]:
         bar, name = self._cell_widths()
         account = self._account_markup(job_id) if self._account_width else ""
-        values = row_cells(entry, self.store.now(), self._layout.keys, bar, name, account)
+        values = row_cells(entry, now, self._layout.keys, bar, name, account)
         return tuple(values.values())
 
-    def _row_strip(self, job_id: str, values: tuple[str, ...]) -> Strip:
-        """The row drawn from its cells' markup; cached by the cells and the layout, so an
-        unchanged row is never drawn twice."""
-        key = (self._layout, values)
-        cached = self._strips.get(job_id)
-        if cached is not None and cached[0] == key:
-            self._strips.move_to_end(job_id)
-            return cached[1]
+    def _row_strip(self, values: tuple[str, ...]) -> Strip:
+        """The row drawn from its cells' rendered segments, joined like one line of text (the
+        same segments `Text.render` gives for the whole row)."""
         self.rows_rendered += 1
-        line = Text(no_wrap=True, end="")
-        padding = " " * PADDING
-        parsed = self.cell_cache.text
+        console = self.app.console
+        padding, pad_length = self.cell_cache.segments(" " * PADDING, PADDING, console)
+        drawn = self.cell_cache.segments
+        segments: list[Segment] = []
+        length = 0
         for width, value in zip(self._layout.widths, values, strict=True):
-            line.append(padding)
-            line.append_text(parsed(value, width))
-            line.append(padding)
-        strip = Strip(line.render(self.app.console), line.cell_len)
-        self._strips[job_id] = (key, strip)
-        if len(self._strips) > STRIP_CACHE:
-            self._strips.popitem(last=False)
-        return strip
+            cell, cell_length = drawn(value, width, console)
+            segments += padding
+            segments += cell
+            segments += padding
+            length += cell_length + 2 * pad_length
+        return Strip(Segment.simplify(segments), length)
 
     def _header_strip(self) -> Strip:
         style = self.get_component_rich_style("jobs-table--header")
@@ -610,3 +731,20 @@ class JobsTable(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._painted.clear()
         super().watch_scroll_y(old_value, new_value)
+        # Once this position is on screen, the pages above and below are drawn ahead.
+        self.call_after_refresh(self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        """Draw into the cache the rows a page down or up would show (the rows a page key
+        brings are otherwise all drawn in the frame it waits for)."""
+        if not self._in_sight():
+            return
+        frame = self._frame()
+        top, page = frame.top, self._rows_on_screen
+        entries = self.store.entries
+        ahead = self.view.ids_between(top + page, top + 2 * page)
+        behind = self.view.ids_between(max(top - page, 0), top)
+        for job_id in (*ahead, *behind):
+            entry = entries.get(job_id)
+            if entry is not None:
+                self._row(entry, job_id, frame)

@@ -1,0 +1,253 @@
+"""What a frame costs: the jobs table's row cache (a hit formats no cell), rows drawn from
+cached cell segments, the cursor row's style, the footer that rebuilds only when its keys
+change, and `LabelRows` drawn exactly as the `Table.grid` it replaces."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+
+from amstui.ams.model import JobState
+from amstui.ui import jobs_table
+from amstui.ui.cell_cache import CellCache
+from amstui.ui.demo_rig import frozen_rig
+from amstui.ui.detail_screen import DetailScreen
+from amstui.ui.jobs_table import JobsTable
+from amstui.ui.key_footer import KeyFooter
+from amstui.ui.label_rows import LabelRows
+
+
+def draw(table: JobsTable) -> list[Strip]:
+    """The table's lines as the compositor asks for them (one frame), header included."""
+    table.refresh()
+    return table.render_lines(Region(0, 0, table.size.width, table.size.height))
+
+
+async def test_a_cached_row_formats_no_cell_and_a_changed_job_is_drawn_again(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    calls: list[str] = []
+    real = jobs_table.row_cells
+
+    def counted(entry, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(entry.job.id)
+        return real(entry, *args, **kwargs)
+
+    monkeypatch.setattr(jobs_table, "row_cells", counted)
+    rig = frozen_rig(jobs=80)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        first = draw(table)
+        calls.clear()
+        built = table.rows_rendered
+        again = draw(table)
+        assert calls == []  # every row on screen was a hit: no cell formatted
+        assert table.rows_rendered == built
+        assert [s.text for s in again] == [s.text for s in first]
+        # A job on screen changes: its row, and only its row, is formatted and drawn again.
+        job_id = table.job_id_at(4)
+        assert job_id is not None
+        app.store.upsert(replace(app.store.entries[job_id].job, name="Renamed for the cache"))
+        app.store.flush()
+        await pilot.pause()  # the app repaints the row (one frame), then a frame of ours
+        lines = draw(table)
+        assert calls == [job_id]
+        assert table.rows_rendered == built + 1
+        assert "Renamed for the cache" in lines[5].text
+
+
+async def test_a_new_day_redraws_the_created_cell_of_a_row_that_never_moves() -> None:
+    rig = frozen_rig(jobs=80)
+    app = rig.app
+    async with app.run_test(size=(140, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        y, job_id = 3, table.job_id_at(2)
+        assert job_id is not None
+        # A finished job created an hour ago: its row never moves with time.
+        now = app.store.now()
+        job = app.store.entries[job_id].job
+        created = now - timedelta(hours=1)
+        app.store.upsert(
+            replace(job, state=JobState.FINISHED, created=created, end_time=now, tasks=())
+        )
+        app.store.flush()
+        await pilot.pause()
+        y = (table.view.row_of(job_id) or 0) + 1
+        assert not jobs_table.moves_with_time(app.store.entries[job_id])
+        assert created.strftime("%H:%M:%S") in draw(table)[y].text
+        built = table.rows_rendered
+        rig.advance(24 * 3600)  # the next day, and no refresh: the job is final
+        line = draw(table)[y].text
+        assert created.strftime("%m-%d %H:%M") in line
+        assert created.strftime("%H:%M:%S") not in line
+        assert table.rows_rendered > built
+
+
+async def test_the_cursor_row_is_styled_and_its_styled_strip_reused() -> None:
+    rig = frozen_rig(jobs=40)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        cursor = table.get_component_rich_style("jobs-table--cursor")
+        assert cursor.bgcolor is not None
+
+        room = table.scrollable_content_region.width  # not the scrollbar
+
+        def backgrounds(strip: Strip) -> set[object]:
+            return {segment.style.bgcolor for segment in strip.crop(0, room) if segment.style}
+
+        lines = draw(table)
+        assert backgrounds(lines[1]) == {cursor.bgcolor}  # row 0 has the cursor
+        assert cursor.bgcolor not in backgrounds(lines[2])
+        assert table.render_line(1) is table.render_line(1)  # the cursor's row is cached
+        await pilot.press("j")
+        lines = draw(table)
+        assert cursor.bgcolor not in backgrounds(lines[1])
+        assert backgrounds(lines[2]) == {cursor.bgcolor}
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change() -> None:
+    rig = frozen_rig(jobs=40)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        main = app.screen.query_one(KeyFooter)
+        job_id = app.table.cursor_job_id
+        assert job_id is not None
+        app.open_detail(job_id)
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        detail = app.screen.query_one(KeyFooter)
+        await pilot.press("escape")
+        await pilot.pause()
+        main_rebuilds, detail_rebuilds = main.rebuilds, detail.rebuilds
+        assert main_rebuilds >= 1 and detail_rebuilds >= 1
+        for _ in range(3):
+            app.open_detail(job_id)
+            await pilot.pause()
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        assert (main.rebuilds, detail.rebuilds) == (main_rebuilds, detail_rebuilds)
+        svg = app.export_screenshot().replace("&#160;", " ")
+        assert "Sort" in svg and "Filter" in svg  # the table's keys, not the detail's
+        app.open_detail(job_id)
+        await pilot.pause()
+        await pilot.pause()
+        svg = app.export_screenshot().replace("&#160;", " ")
+        assert "Raw JSON" in svg and "Sort" not in svg
+
+
+def test_a_cell_drawn_from_cached_segments_is_the_parsed_cell() -> None:
+    console = Console(width=80)
+    cache = CellCache()
+    for markup in ("[bold red]✖ Error[/]", "plain name", "a:fire:b", "x\\[y]"):
+        segments, length = cache.segments(markup, 9, console)
+        assert cache.segments(markup, 9, console)[0] is segments  # a hit
+        assert length == 9 and sum(s.cell_length for s in segments) == 9
+    assert "".join(s.text for s in cache.segments(":fire: hot", 12, console)[0]) == (
+        ":fire: hot  "  # emoji codes are data, not markup
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.text("ABCdefGH ", min_size=1, max_size=16),
+            st.text("abc xyz-/:\n", max_size=90),
+            st.sampled_from(["", "dim", "bold red", "green"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    width=st.integers(20, 120),
+)
+def test_label_rows_draw_exactly_what_the_grid_drew(
+    rows: list[tuple[str, str, str]], width: int
+) -> None:
+    console = Console(width=width, color_system="truecolor")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    mine = LabelRows()
+    for label, value, style in rows:
+        grid.add_row(label, Text(value, style))
+        mine.add_row(label, Text(value, style))
+    options = console.options.update_width(width)
+    assert console.render_lines(mine, options) == console.render_lines(grid, options)
+
+
+async def test_a_covered_table_draws_nothing_and_catches_up_when_shown_again() -> None:
+    rig = frozen_rig(jobs=40)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        shown, other = table.job_id_at(0), table.job_id_at(3)
+        assert shown is not None and other is not None
+        versions = {i: e.version for i, e in app.store.entries.items()}
+        on_screen = table.visible_job_ids()
+        app.open_detail(shown)
+        await pilot.pause()
+        await pilot.pause()
+        built = table.rows_rendered
+        app.store.upsert(replace(app.store.entries[other].job, name="Changed while covered"))
+        app.store.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert table.rows_rendered == built  # the detail screen covers the table
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        # Back: the rows on screen whose job changed meanwhile (the renamed one, and the
+        # opened one if its refresh brought news), each drawn once.
+        changed = {i for i in on_screen if app.store.entries[i].version != versions[i]}
+        assert other in changed
+        assert table.rows_rendered == built + len(changed)
+        assert "Changed while covered" in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_the_pages_around_the_screen_are_drawn_ahead() -> None:
+    rig = frozen_rig(jobs=300)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        await pilot.press("pagedown")  # a scroll: the pages around it are drawn ahead
+        await pilot.pause()
+        await pilot.pause()
+        top, page = int(table.scroll_y), len(table.visible_job_ids())
+        assert top > 0
+        below = table.view.ids_between(top + page, top + 2 * page)
+        above = table.view.ids_between(max(top - page, 0), top)
+        assert below and above
+        assert set(below) | set(above) <= table.drawn_job_ids()
+        built = table.rows_rendered
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.pause()
+        # The page it shows came from the cache: only the page after it was drawn (ahead).
+        assert table.rows_rendered - built <= page
+        assert app.store.entries[below[0]].job.name[:8] in app.export_screenshot().replace(
+            "&#160;", " "
+        )
