@@ -211,3 +211,31 @@ def test_a_filtered_view_follows_a_change_of_sort_key() -> None:
         view.set_sort(key)
         assert rows(view) == expected(store, view), key
         assert all(view.row_of(i) == r for r, i in enumerate(rows(view)))
+
+
+def test_orders_not_in_use_catch_up_a_slice_at_a_time() -> None:
+    from amstui.monitor.job_view import SORT_KEYS
+
+    store, view = loaded(300)
+    while view.build_orders():
+        pass
+    rng = random.Random(4)
+    for round_ in range(8):
+        for n in rng.sample(range(300), 25):
+            if rng.random() < 0.6:
+                _progressing(store, n, rng)
+            else:
+                name = f"m{rng.random()}"
+                store.upsert(replace(store.entries[job(n).id].job, name=name, priority=n % 5))
+        store.upsert(job(1000 + round_, name=f"new {round_}"))
+        store.flush()
+        assert view.orders_pending  # the orders not in use wait to move
+        for _ in range(rng.randrange(4)):
+            view.build_orders(rows=40)  # two rows moved per slice: partly caught up
+        view.set_sort(rng.choice(SORT_KEYS))
+        assert rows(view) == expected(store, view), round_
+    while view.build_orders(rows=40):
+        pass
+    for key in SORT_KEYS:
+        view.set_sort(key)
+        assert rows(view) == expected(store, view), key

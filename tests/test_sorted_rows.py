@@ -65,3 +65,31 @@ def test_index_errors_and_unknown_rows() -> None:
         except IndexError:
             continue
         raise AssertionError(f"rows[{bad}] should raise")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    changes=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 30)), max_size=60),
+    order=st.randoms(use_true_random=False),
+)
+def test_rows_moved_a_few_at_a_time_end_in_order(changes: list[tuple[int, int]], order) -> None:  # type: ignore[no-untyped-def]
+    old_load = sorted_rows.LOAD
+    sorted_rows.LOAD = 3
+    try:
+        values = {f"r{i:02d}": i % 7 for i in range(40)}
+        rows = SortedRows(lambda r: (values[r], r), values)
+        placed: dict[str, object] = {}
+        for n, value in changes:
+            row = f"r{n:02d}"
+            if row not in placed:
+                placed[row] = (values[row], row) if row in values else None
+            values[row] = value
+        waiting = list(placed)
+        order.shuffle(waiting)
+        while waiting:
+            step, waiting = waiting[:2], waiting[2:]
+            rows.move(step, placed, values.__contains__)
+        assert not placed
+        assert rows.to_list() == sorted(values, key=lambda r: (values[r], r))
+    finally:
+        sorted_rows.LOAD = old_load

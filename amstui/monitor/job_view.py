@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -44,6 +45,11 @@ DESCENDING_FIRST = ("created", "progress", "duration", "priority")
 BULK_AT = 2000
 #: Rows a slice of `build_orders` takes (a few milliseconds).
 BUILD_SLICE = 10_000
+#: A slice moving rows of an order not in use takes this many times fewer rows (a move is a
+#: removal and an insertion, ~20 times a sort value).
+DRAIN_PER_BUILD = 20
+#: Rows of an order not in use waiting to move from which it is dropped (built again later).
+MAX_PENDING = 20_000
 _NEVER = datetime.min.replace(tzinfo=UTC)
 #: Sort order of states: running work first, finished last (the State column's order).
 STATE_ORDER = {
@@ -63,8 +69,10 @@ SortKey = tuple[Any, datetime, str]
 #: What a job's sort values are read from, as of the store's last word on it: the job, its
 #: gone flag, its running time in seconds (-1.0 if not started) taken at the change for a job
 #: without an end time (None: read from the job, whose end time fixes it), and the seconds
-#: left (inf if unknown). A plain tuple: 100,000 of them are made on a load.
-Snap = tuple[Job, bool, float | None, float]
+#: left (inf if unknown), and its progress when it has tasks (the mean over them, kept: binary
+#: searches read it a dozen times a change; None: the job's own, cheap, progress). A plain
+#: tuple: 100,000 of them are made on a load.
+Snap = tuple[Job, bool, float | None, float, float | None]
 
 
 def _snap(entry: JobEntry, now: datetime) -> Snap:
@@ -74,7 +82,8 @@ def _snap(entry: JobEntry, now: datetime) -> Snap:
         elapsed = entry.elapsed(now)
         duration = elapsed.total_seconds() if elapsed is not None else -1.0
     eta = entry.eta(now) if job.state == JobState.PROCESSING else None
-    return (job, entry.gone, duration, eta.total_seconds() if eta is not None else _INF)
+    progress = _progress_of(job) if job.tasks and job.state != JobState.FINISHED else None
+    return (job, entry.gone, duration, eta.total_seconds() if eta is not None else _INF, progress)
 
 
 _INF = float("inf")
@@ -92,9 +101,13 @@ def _duration_value(s: Snap) -> float:
     return elapsed.total_seconds() if elapsed is not None else -1.0
 
 
-def _progress_value(s: Snap) -> float:
-    progress = s[0].progress
+def _progress_of(job: Job) -> float:
+    progress = job.progress
     return progress if progress is not None and progress == progress else -1.0
+
+
+def _progress_value(s: Snap) -> float:
+    return s[4] if s[4] is not None else _progress_of(s[0])
 
 
 def _stamp(moment: datetime | None) -> float:
@@ -184,6 +197,7 @@ class JobView:
         "_matched",
         "_order",
         "_orders",
+        "_pending",
         "_shown",
         "_snaps",
         "_transitions",
@@ -217,6 +231,10 @@ class JobView:
         #: The orders built, by sort key; `_order` is the one in use.
         self._orders: dict[str, SortedRows] = {}
         self._order = SortedRows(self._keyfns[sort_key])
+        #: Orders not in use are moved lazily: per sort key, the rows whose place changed and
+        #: the key each still sits under (None: not there yet); moved when the order is chosen
+        #: or, a slice at a time, by `build_orders` when idle.
+        self._pending: dict[str, dict[str, Any]] = {}
         #: The filter: matching rows and their order (None: no filter, the order in use).
         self._matched: set[str] | None = None
         self._shown: SortedRows | None = None
@@ -314,6 +332,7 @@ class JobView:
                 self._changed(order=True)
             return
         self.sort_key, self.reverse = key, reverse
+        self._drain(key)
         order = self._orders.get(key)
         if order is None:
             rows = self._sorted_rows(key, self._created_rows())
@@ -326,13 +345,30 @@ class JobView:
 
     @property
     def orders_pending(self) -> bool:
-        """Orders of some sort keys are not built yet (`build_orders` has work)."""
-        return len(self._orders) < len(SORT_KEYS)
+        """Orders of some sort keys are not built yet, or not moved up to date
+        (`build_orders` has work)."""
+        return len(self._orders) < len(SORT_KEYS) or bool(self._pending)
+
+    def _drain(self, sort_key: str, limit: int | None = None) -> None:
+        """Move (up to `limit`) rows of an order not in use to their current places."""
+        placed = self._pending.get(sort_key)
+        if placed is None:
+            return
+        order = self._orders.get(sort_key)
+        if order is not None:
+            moving = list(placed) if limit is None else list(islice(placed, limit))
+            order.move(moving, placed, self._snaps.__contains__)
+        if order is None or not placed:
+            del self._pending[sort_key]
 
     def build_orders(self, rows: int = BUILD_SLICE) -> bool:
         """Build a slice (about `rows` rows) of the next order not kept yet; True while more
         is left to build. The UI calls it when idle, so that a change of sort key is a switch.
         """
+        if self._pending:
+            # Orders not in use first catch up with the jobs that changed (a slice at a time).
+            self._drain(next(iter(self._pending)), max(1, rows // DRAIN_PER_BUILD))
+            return self.orders_pending
         build = self._building
         if build is None:
             missing = [key for key in SORT_KEYS if key not in self._orders]
@@ -366,6 +402,7 @@ class JobView:
         """Rows by (created, row key): the "created" order, or a fresh sort."""
         built = self._orders.get("created")
         if built is not None:
+            self._drain("created")
             return built.to_list()
         snaps = self._snaps
         rows = sorted(snaps)
@@ -470,6 +507,7 @@ class JobView:
             snaps[job_id] = _snap(entry, now)
         self._building = None
         self._orders = {}
+        self._pending = {}
         by_created = self._created_rows()
         self._orders["created"] = SortedRows(self._keyfns["created"], by_created, presorted=True)
         if self.sort_key != "created":
@@ -494,7 +532,7 @@ class JobView:
         now = self.store.now()
         entries, snaps, orders = self.store.entries, self._snaps, self._orders
         matched, shown, current = self._matched, self._shown, self._order
-        building = self._building
+        building, pending = self._building, self._pending
         for job_id in job_ids:
             entry = entries.get(job_id)
             if entry is None:
@@ -517,13 +555,18 @@ class JobView:
                     if value(old) == value(new):
                         continue  # this order keeps the job where it is
                 keyfn = rows.key
+                if rows is not current:
+                    # Not in use: noted, moved later (`_drain`), under the key it sits under.
+                    placed = pending.setdefault(sort_key, {})
+                    if job_id not in placed:
+                        placed[job_id] = keyfn(job_id) if old is not None else None
+                    continue
                 before = keyfn(job_id) if old is not None else None
                 snaps[job_id] = new
                 after = keyfn(job_id)
                 if old is not None:
                     snaps[job_id] = old
-                if rows is current:
-                    before_here, after_here = before, after
+                before_here, after_here = before, after
                 if before != after:
                     if before is not None:
                         rows.remove(job_id, before)
@@ -544,6 +587,9 @@ class JobView:
                 order = order or was_shown != is_shown or (is_shown and moved_here)
             else:
                 order = order or moved_here
+        for sort_key in [k for k, placed in pending.items() if len(placed) > MAX_PENDING]:
+            # Too far behind: built again when quiet, cheaper than moving every row.
+            del pending[sort_key], orders[sort_key]
         self._transitions.extend(transitions)
         self._changed(order=order)
 

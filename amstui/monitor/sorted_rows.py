@@ -161,3 +161,30 @@ class SortedRows:
         elif pos == len(chunk):
             maxes[at] = self._key(chunk[-1])
         return True
+
+    def move(
+        self, moving: Iterable[str], placed: dict[str, Any], exists: Callable[[str], bool]
+    ) -> None:
+        """Move rows whose keys changed to their current keys. `placed` holds, for every row
+        whose key changed since it was put here, the key it sits under (None: not here yet);
+        the rows of `moving` are taken out of it as they move (a row `exists` says is gone is
+        only taken out). Rows still in `placed` are compared under their old keys meanwhile,
+        so the order stays consistent when only some of them move."""
+        current = self._key
+
+        def key(row: str) -> Any:
+            return placed[row] if row in placed else current(row)
+
+        self._key = key
+        try:
+            for row in list(moving):
+                if row not in placed:
+                    continue
+                old = placed[row]
+                if old is not None:
+                    self.remove(row, old)
+                del placed[row]
+                if exists(row):
+                    self.add(row)
+        finally:
+            self._key = current
