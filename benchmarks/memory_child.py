@@ -8,6 +8,7 @@ import json
 import resource
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 
 def rss_mb() -> float:
@@ -23,6 +24,20 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+async def loaded(app: Any, pilot: Any) -> None:
+    """Three refresh cycles, then the steady state: the orders of every sort key built (the
+    app builds them when idle)."""
+    for _ in range(3):
+        await app.run_cycle()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+    for _ in range(3000):
+        if not app.view.orders_pending:
+            break
+        await asyncio.sleep(0.01)
+
+
 async def main(url: str, size: int) -> None:
     from amstui.ams.auth import BearerTokenAuth, NoCredential
     from amstui.ams.client import AmsV2Client
@@ -33,16 +48,7 @@ async def main(url: str, size: int) -> None:
     client = AmsV2Client(url, auth=BearerTokenAuth(NoCredential(), "s"))
     app = make_app(client, AppOptions("bench", url, autostart=False), now=lambda: datetime.now(UTC))
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(3):
-            await app.run_cycle()
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-        # Steady state: the orders of every sort key built (the app does it when idle).
-        for _ in range(3000):
-            if not app.view.orders_pending:
-                break
-            await asyncio.sleep(0.01)
+        await loaded(app, pilot)
         rows = app.table.row_count
         assert len(app.store) >= size
     await client.aclose()

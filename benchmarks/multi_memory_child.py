@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from benchmarks.memory_child import rss_mb
+from benchmarks.memory_child import loaded, rss_mb
 
 
 def current_mb() -> float:
@@ -43,17 +43,7 @@ async def main(specs: list[str]) -> None:
         else make_app(first.backend, options, now=first.now)
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(3):
-            await app.run_cycle()
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-        # Steady state: the orders of every sort key built (the app does it when idle), as
-        # `memory_child` waits for them.
-        for _ in range(3000):
-            if not app.view.orders_pending:
-                break
-            await asyncio.sleep(0.01)
+        await loaded(app, pilot)  # as `memory_child`: every sort key's order built
         rows = app.table.row_count
         store = app.store
         per_account = {
