@@ -11,9 +11,8 @@ progress is a bar *and* a percent.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
-
-from rich.markup import escape
 
 from amstui.ams.model import Job, JobState
 from amstui.monitor import labels
@@ -34,19 +33,40 @@ BAR_WIDTH = 10
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-def plain_markup(text: str) -> str:
-    """`text` as markup that renders exactly `text`.
+#: A run of backslashes and the `[` after it.
+_BRACKET = re.compile(r"(\\*)\[")
+#: What Rich's markup parser takes for a tag, from its `[` (`rich.markup.RE_TAGS`).
+_TAG_AT = re.compile(r"\[[a-z#/@][^[]*?]")
+_TRAILING = re.compile(r"\\+$")
 
-    Rich's `escape` doubles a trailing backslash (so that it cannot escape a closing tag that
-    follows); with no tag after it, the doubled backslash would be shown. Escaping with a
-    space appended and taking the space off again keeps every tag-like run escaped and a
-    trailing backslash single."""
-    return escape(text + " ")[:-1]
+
+def plain_markup(text: str, *, tag_follows: bool = False) -> str:
+    """`text` as markup that renders exactly `text` (`tag_follows`: a closing tag comes right
+    after it, as in `styled`).
+
+    Rich's `escape` only escapes a `[` that starts something tag-like, but its parser turns
+    every backslash-bracket into a bracket, so `a\\[b` would be shown `a[b`. Here a `[` after k
+    backslashes is written after 2k+1 of them when tag-like (k literal backslashes, the tag as
+    text) and after k+1 of them otherwise (the parser drops one). A trailing run of backslashes
+    is doubled only when a tag follows (it would escape that tag)."""
+
+    def bracket(match: re.Match[str]) -> str:
+        run = len(match.group(1))
+        if _TAG_AT.match(text, match.end() - 1):
+            return "\\" * (2 * run + 1) + "["
+        return "\\" * (run + 1 if run else 0) + "["
+
+    markup = _BRACKET.sub(bracket, text)
+    if tag_follows:
+        markup = _TRAILING.sub(lambda m: m.group(0) * 2, markup)
+    return markup
 
 
 def styled(text: str, style: str = "") -> str:
     """`text` (escaped) in `style`, as markup."""
-    return f"[{style}]{escape(text)}[/]" if style and text else plain_markup(text)
+    if style and text:
+        return f"[{style}]{plain_markup(text, tag_follows=True)}[/]"
+    return plain_markup(text)
 
 
 def state_rank(state: JobState, gone: bool = False) -> tuple[int, int]:

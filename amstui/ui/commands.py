@@ -6,7 +6,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.markup import escape
 
 from amstui.monitor.inert_text import inert
 from amstui.ui.cells import short_id
@@ -61,14 +60,16 @@ class JobCommands(Provider):
                     score,
                     matcher.highlight(text),
                     partial(self._app.jump_to, job_id),
-                    help=_plain(inert(f"{entry.job.state.label} · {job_id}")),
+                    help=textual_plain(inert(f"{entry.job.state.label} · {job_id}")),
                 )
                 hits += 1
                 if hits >= MAX_JOB_HITS:
                     break
 
 
-def _plain(text: str) -> str:
-    """`text` as Textual markup that renders exactly `text` (see `cells.plain_markup`: a
-    trailing backslash stays single)."""
-    return escape(text + " ")[:-1]
+def textual_plain(text: str) -> str:
+    """`text` as Textual markup that renders exactly `text`. Textual's parser takes every
+    backslash-bracket for a bracket and every other backslash as itself, so each `[` gets a
+    backslash (`textual.markup.escape` only escapes tag-like runs: `a\\[b` would lose its
+    backslash)."""
+    return text.replace("[", "\\[")

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from rich.markup import escape
 from textual.binding import Binding
 from textual.css.query import NoMatches
 
@@ -33,6 +32,7 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.store import JobStore
 from amstui.ui.account_filter import split_account_terms, with_account
 from amstui.ui.app import AmstuiApp, AppOptions
+from amstui.ui.cells import styled
 from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.filter_bar import FilterBar
 from amstui.ui.header_bar import HeaderBar, chips_text
@@ -96,8 +96,7 @@ class MultiAccountApp(AmstuiApp):
                 raise ValueError(f"not an account name for a set: {inert(name)!r}")
         self.sources = list(sources)
         self._cells = {
-            s.name: f"[{account_colour(i)}]{escape(inert(s.name))}[/]"
-            for i, s in enumerate(sources)
+            s.name: styled(inert(s.name), account_colour(i)) for i, s in enumerate(sources)
         }
         self.shown_account: str | None = None
         options = replace(options, api=table_api(s.api for s in sources))
