@@ -14,35 +14,47 @@ from rich.text import Text
 from amstui.ui.cell_cache import CellCache
 from amstui.ui.demo_rig import frozen_rig
 
+CONSOLE = Console(width=80)
+
 
 def fresh(markup: str, width: int) -> Text:
-    cell = Text.from_markup(markup, end="")
+    cell = Text.from_markup(markup, end="", emoji=False)
     cell.truncate(width, overflow="ellipsis", pad=True)
     return cell
 
 
+def drawn(cache: CellCache, markup: str, width: int) -> tuple[object, int]:
+    return cache.segments(markup, width, CONSOLE)
+
+
+def plain(cell: tuple[object, int]) -> str:
+    segments = cell[0]
+    assert isinstance(segments, tuple)
+    return "".join(segment.text for segment in segments)
+
+
 def test_a_cached_cell_is_reused_and_a_changed_one_is_parsed() -> None:
     cache = CellCache()
-    first = cache.text("[bold yellow]▶ Processing[/]", 12)
-    assert cache.text("[bold yellow]▶ Processing[/]", 12) is first
+    first = drawn(cache, "[bold yellow]▶ Processing[/]", 12)
+    assert drawn(cache, "[bold yellow]▶ Processing[/]", 12) is first
     assert cache.parsed == 1
-    changed = cache.text("[green]✔ Finished[/]", 12)
-    assert changed is not first and changed.plain == "✔ Finished  "
-    assert cache.text("[bold yellow]▶ Processing[/]", 5).plain == "▶ Pr…"  # width is keyed
+    changed = drawn(cache, "[green]✔ Finished[/]", 12)
+    assert changed is not first and plain(changed) == "✔ Finished  " and changed[1] == 12
+    assert plain(drawn(cache, "[bold yellow]▶ Processing[/]", 5)) == "▶ Pr…"  # width is keyed
     assert cache.parsed == 3
 
 
 def test_the_cache_is_bounded_least_recently_used_first() -> None:
     cache = CellCache(size=3)
     for markup in ("a", "b", "c"):
-        cache.text(markup, 4)
-    cache.text("a", 4)  # used again: now the newest
-    cache.text("d", 4)  # evicts b, the least recently used
+        drawn(cache, markup, 4)
+    drawn(cache, "a", 4)  # used again: now the newest
+    drawn(cache, "d", 4)  # evicts b, the least recently used
     assert len(cache) == 3
     parsed = cache.parsed
-    cache.text("a", 4)
+    drawn(cache, "a", 4)
     assert cache.parsed == parsed
-    cache.text("b", 4)
+    drawn(cache, "b", 4)
     assert cache.parsed == parsed + 1
 
 
@@ -55,10 +67,10 @@ def test_the_cache_is_bounded_least_recently_used_first() -> None:
 def test_a_cached_cell_draws_exactly_like_a_fresh_one(text: str, style: str, width: int) -> None:
     markup = f"[{style}]{escape(text)}[/]" if style and text else escape(text)
     cache = CellCache()
-    cache.text(markup, width)
-    cached = cache.text(markup, width)
-    console = Console(width=80)
-    assert list(cached.render(console)) == list(fresh(markup, width).render(console))
+    drawn(cache, markup, width)
+    segments, length = drawn(cache, markup, width)
+    expected = fresh(markup, width)
+    assert list(segments) == list(expected.render(CONSOLE)) and length == expected.cell_len
 
 
 async def test_a_row_redraw_parses_only_the_cells_that_changed() -> None:

@@ -4,7 +4,7 @@ A row is redrawn whenever one of its cells changes (progress, duration) or it co
 again; its other cells (state, name, id, created) rarely change. Parsing markup and rendering
 the `Text` is most of what drawing a row costs, so each cell is kept, keyed by its markup and
 width, in a bounded LRU, as the segments it draws (`segments`, what a row strip is assembled
-from) or as its parsed `Text` (`text`): a redraw parses and renders only the cells that changed.
+from): a redraw parses and renders only the cells that changed.
 
 The cached objects are shared: callers read them and never change them. Segments are rendered
 with the console given on the first use of a cell; one cache serves one console (the app's).
@@ -41,32 +41,16 @@ def parse(markup: str, width: int) -> Text:
 class CellCache:
     """Cells keyed by (markup, width); see the module docstring."""
 
-    __slots__ = ("_cells", "_drawn", "parsed", "size")
+    __slots__ = ("_drawn", "parsed", "size")
 
     def __init__(self, size: int = CELLS) -> None:
         self.size = max(1, size)
-        self._cells: OrderedDict[tuple[str, int], Text] = OrderedDict()
         self._drawn: OrderedDict[tuple[str, int], Drawn] = OrderedDict()
         #: Cells parsed (cache misses): tests and benchmarks read it.
         self.parsed = 0
 
     def __len__(self) -> int:
-        return len(self._cells) + len(self._drawn)
-
-    def text(self, markup: str, width: int) -> Text:
-        """The cell as drawn (`parse`), as a `Text`."""
-        key = (markup, width)
-        cells = self._cells
-        cell = cells.get(key)
-        if cell is not None:
-            cells.move_to_end(key)
-            return cell
-        cell = parse(markup, width)
-        self.parsed += 1
-        cells[key] = cell
-        if len(cells) > self.size:
-            cells.popitem(last=False)
-        return cell
+        return len(self._drawn)
 
     def segments(self, markup: str, width: int, console: Console) -> Drawn:
         """The cell as drawn (`parse`), rendered: its segments and its width in cells."""
@@ -85,5 +69,4 @@ class CellCache:
         return cell
 
     def clear(self) -> None:
-        self._cells.clear()
         self._drawn.clear()
