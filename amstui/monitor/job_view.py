@@ -335,8 +335,7 @@ class JobView:
         self._drain(key)
         order = self._orders.get(key)
         if order is None:
-            rows = self._sorted_rows(key, self._created_rows())
-            order = self._orders[key] = SortedRows(self._keyfns[key], rows, presorted=True)
+            order = self._orders[key] = self._order_from(key, self._created_rows())
             if self._building is not None and self._building.sort_key == key:
                 self._building = None
         self._order = order
@@ -376,9 +375,7 @@ class JobView:
                 return False
             if "created" in missing:
                 # The base of the others (rows by creation, the tie-break of every order).
-                self._orders["created"] = SortedRows(
-                    self._keyfns["created"], self._created_rows(), presorted=True
-                )
+                self._orders["created"] = self._order_from("created", self._created_rows())
                 return self.orders_pending
             build = self._building = _Build(missing[0], self._orders["created"].to_list())
         value, snaps = SNAP_VALUES[build.sort_key], self._snaps
@@ -409,14 +406,15 @@ class JobView:
         rows.sort(key=lambda row: _stamp(snaps[row][0].created))
         return rows
 
-    def _sorted_rows(self, sort_key: str, by_created: list[str]) -> list[str]:
-        """Rows in the order of `sort_key`, from the rows by creation: a stable sort on the
-        sort value alone keeps (created, row key) as the tie-break, and sorts plain floats,
-        ints or strings (much faster than tuples)."""
-        if sort_key == "created":
-            return by_created
-        value, snaps = SNAP_VALUES[sort_key], self._snaps
-        return _stable_sort(by_created, [value(snaps[row]) for row in by_created])
+    def _order_from(self, sort_key: str, by_created: list[str]) -> SortedRows:
+        """The order of `sort_key`, from the rows by creation: a stable sort on the sort value
+        alone keeps (created, row key) as the tie-break, and sorts plain floats, ints or
+        strings (much faster than tuples)."""
+        rows = by_created
+        if sort_key != "created":
+            value, snaps = SNAP_VALUES[sort_key], self._snaps
+            rows = _stable_sort(by_created, [value(snaps[row]) for row in by_created])
+        return SortedRows(self._keyfns[sort_key], rows, presorted=True)
 
     def set_filter(
         self,
@@ -506,12 +504,8 @@ class JobView:
         self._orders = {}
         self._pending = {}
         by_created = self._created_rows()
-        self._orders["created"] = SortedRows(self._keyfns["created"], by_created, presorted=True)
-        if self.sort_key != "created":
-            rows = self._sorted_rows(self.sort_key, by_created)
-            self._orders[self.sort_key] = SortedRows(
-                self._keyfns[self.sort_key], rows, presorted=True
-            )
+        for key in dict.fromkeys(("created", self.sort_key)):
+            self._orders[key] = self._order_from(key, by_created)
         self._order = self._orders[self.sort_key]
         if self._matched is not None:
             self._matched = self._match_all()
