@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from amstui.ams.model import Job, JobState
-from amstui.monitor.job_view import JobView, sort_value
+from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobStore
+from tests.job_order import sort_value
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -153,7 +153,7 @@ async def test_orders_of_every_sort_key_are_built_when_idle_and_s_switches() -> 
         assert table.sort_key != "created"
         rows = app.view.ids_between(0, len(app.view))
         now = app.store.now()
-        from amstui.monitor.job_view import sort_value
+        from tests.job_order import sort_value
 
         entries = app.store.entries
         keys = [

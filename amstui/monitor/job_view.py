@@ -90,7 +90,7 @@ _INF = float("inf")
 
 
 def _state_value(s: Snap) -> int:
-    # The order of `sort_value`'s (state order, state) pairs, as one int (sorts faster).
+    # The State column's order (`STATE_ORDER`, then the state), gone last, as one int.
     return 900 if s[1] else STATE_ORDER.get(s[0].state, 7) * 100 + int(s[0].state)
 
 
@@ -114,7 +114,7 @@ def _stamp(moment: datetime | None) -> float:
     return (moment or _NEVER).timestamp()
 
 
-#: Each sort key's value, read from a snapshot (the same values as `sort_value`).
+#: Each sort key's value, read from a snapshot.
 SNAP_VALUES: dict[str, Callable[[Snap], Any]] = {
     "created": lambda s: s[0].created or _NEVER,
     "state": _state_value,
@@ -125,30 +125,6 @@ SNAP_VALUES: dict[str, Callable[[Snap], Any]] = {
     "eta": lambda s: s[3],
     "id": lambda s: s[0].id,
 }
-
-
-def sort_value(entry: JobEntry, key: str, now: datetime) -> Any:
-    """The value rows sort by for a sort key (comparable across all jobs)."""
-    job = entry.job
-    if key == "state":
-        if entry.gone:
-            return (9, 0)
-        return (STATE_ORDER.get(job.state, 7), int(job.state))
-    if key == "name":
-        return job.name.lower()
-    if key == "progress":
-        return job.progress if job.progress is not None else -1.0
-    if key == "duration":
-        elapsed = entry.elapsed(now)
-        return elapsed.total_seconds() if elapsed is not None else -1.0
-    if key == "priority":
-        return job.priority
-    if key == "eta":
-        eta = entry.eta(now)
-        return eta.total_seconds() if eta is not None else float("inf")
-    if key == "id":
-        return job.id
-    return job.created or _NEVER
 
 
 def _stable_sort(rows: list[str], values: list[Any]) -> list[str]:

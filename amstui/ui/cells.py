@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from amstui.ams.model import Job, JobState
 from amstui.monitor import labels
 from amstui.monitor.inert_text import inert
-from amstui.monitor.job_view import STATE_ORDER
 
 _STYLES = {
     JobState.QUEUED: "dim",
@@ -67,13 +66,6 @@ def styled(text: str, style: str = "") -> str:
     if style and text:
         return f"[{style}]{plain_markup(text, tag_follows=True)}[/]"
     return plain_markup(text)
-
-
-def state_rank(state: JobState, gone: bool = False) -> tuple[int, int]:
-    """Sort order of states: running work first, finished last."""
-    if gone:
-        return (9, 0)
-    return (STATE_ORDER.get(state, 7), int(state))
 
 
 def state_cell(state: JobState, gone: bool = False) -> str:
