@@ -233,7 +233,7 @@ class AmstuiApp(App[int]):
 
     def _build_orders(self) -> None:
         if time.monotonic() < self._orders_wait_until:
-            return  # a load is under way: every slice built now would be kept up to date
+            return  # a load is under way: its next batch would drop or unsettle what is built
         if not self.view.build_orders() and self._order_builder is not None:
             self._order_builder.pause()
 
