@@ -136,8 +136,8 @@ def _stable_sort(rows: list[str], values: list[Any]) -> list[str]:
 
 
 class RowPrefixes:
-    """The filter on row keys: it keeps the keys starting with one of `starts` (the rows of
-    some accounts). A pass over every row tests `starts` inline, one C call a row."""
+    """A filter on row keys that keeps the keys starting with one of `starts` (the rows of
+    some accounts): the view tests it inline, one C call a row, not a Python call."""
 
     __slots__ = ("starts",)
 
@@ -194,7 +194,7 @@ class JobView:
         self.reverse = reverse
         self.predicate: Predicate | None = None
         #: A second filter on row keys (several accounts: `account:NAME`), None for none.
-        self.key_filter: RowPrefixes | None = None
+        self.key_filter: Callable[[str], bool] | None = None
         self.filter_text = ""
         #: Moves on every change the view saw (rows, order, filter).
         self.version = 0
@@ -396,7 +396,7 @@ class JobView:
         self,
         predicate: Predicate | None,
         text: str = "",
-        key_filter: RowPrefixes | None = None,
+        key_filter: Callable[[str], bool] | None = None,
     ) -> None:
         self.drop_pending_filter()  # a filter being applied in slices is overtaken
         filtered = predicate is not None or key_filter is not None
@@ -457,10 +457,13 @@ class JobView:
         rows: Iterable[str] = self._snaps
         if self.predicate is not None:
             rows = self._filter_index.select(list(self._snaps), self.predicate)
-        if self.key_filter is None:
+        keep = self.key_filter
+        if keep is None:
             return set(rows)
-        starts = self.key_filter.starts  # tested inline: one C call a row
-        return {row for row in rows if row.startswith(starts)}
+        if isinstance(keep, RowPrefixes):
+            starts = keep.starts
+            return {row for row in rows if row.startswith(starts)}
+        return {row for row in rows if keep(row)}
 
     def _refilter(self) -> None:
         """The shown order from the matching rows (a pass over the order in use)."""

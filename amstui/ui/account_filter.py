@@ -8,11 +8,13 @@ matches no account is a `FilterError` naming the accounts there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from amstui.monitor.accounts import row_key
 from amstui.monitor.job_view import RowPrefixes
 from amstui.ui.job_filter import FilterError
+
+KeyFilter = Callable[[str], bool]
 
 
 def _is_account_term(raw: str) -> bool:
@@ -35,7 +37,7 @@ def _names(spec: str, accounts: Sequence[str]) -> set[str]:
     return wanted
 
 
-def split_account_terms(text: str, accounts: Sequence[str]) -> tuple[RowPrefixes | None, str]:
+def split_account_terms(text: str, accounts: Sequence[str]) -> tuple[KeyFilter | None, str]:
     """(a filter on row keys or None, the rest of the text for `parse_filter`)."""
     keep: list[str] = []
     tests: list[tuple[set[str], bool]] = []
