@@ -240,3 +240,45 @@ def test_orders_not_in_use_catch_up_a_slice_at_a_time() -> None:
     for key in SORT_KEYS:
         view.set_sort(key)
         assert rows(view) == expected(store, view), key
+
+
+def test_orders_built_in_slices_equal_a_full_sort_with_ties_and_skew(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Orders are built a bucket at a time (values, buckets by range, buckets sorted): the
+    result is the full sort's, ties in creation order, with values bunched on few buckets."""
+    from amstui.monitor import job_view
+    from amstui.monitor.job_view import SORT_KEYS
+
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    rng = random.Random(9)
+    for i in rng.sample(range(3000), 3000):  # arrival order is not the row keys' order
+        # Names from a handful (ties), priorities mostly 0 (one bucket holds most rows),
+        # creation times with duplicates (the tie-break falls to the row key).
+        name = rng.choice(["b", "a", "c", "a"]) if i % 7 else f"x{rng.random()}"
+        created = T0 + timedelta(seconds=rng.randrange(500))
+        store.upsert(
+            replace(job(i, name=name), created=created, priority=0 if i % 10 else rng.randrange(9))
+        )
+    store.flush()
+    slices = 0
+    while view.build_orders(rows=100):
+        slices += 1
+    assert slices > 7 * 3000 // 100  # in slices, not one go
+    for key in SORT_KEYS:
+        view.set_sort(key)
+        assert rows(view) == expected(store, view), key
+    # An order dropped for being too far behind (here "created", the base of the others) is
+    # built again in slices too.
+    monkeypatch.setattr(job_view, "MAX_PENDING", 50)
+    view.set_sort("name")
+    for n in rng.sample(range(3000), 60):
+        store.upsert(
+            replace(store.entries[job(n).id].job, created=T0 + timedelta(days=1, seconds=n))
+        )
+    store.flush()
+    assert "created" not in view.orders_built
+    while view.build_orders(rows=100):
+        pass
+    for key in SORT_KEYS:
+        view.set_sort(key)
+        assert rows(view) == expected(store, view), key

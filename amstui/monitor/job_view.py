@@ -26,6 +26,7 @@ knows of Textual.
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from itertools import islice
@@ -43,8 +44,10 @@ DESCENDING_FIRST = ("created", "progress", "duration", "priority")
 #: Changes at once from which the order is rebuilt rather than updated one job at a time
 #: (and the orders of the other sort keys are dropped, to be built again when quiet).
 BULK_AT = 2000
-#: Rows a slice of `build_orders` takes (a few milliseconds).
-BUILD_SLICE = 10_000
+#: Rows a slice of `build_orders` takes (about a millisecond at 100,000 jobs).
+BUILD_SLICE = 1_000
+#: Rows per bucket when an order is built in slices (one bucket is sorted in one go).
+BUCKET_ROWS = 1_000
 #: A slice moving rows of an order not in use takes this many times fewer rows (a move is a
 #: removal and an insertion, ~20 times a sort value).
 DRAIN_PER_BUILD = 20
@@ -149,16 +152,62 @@ class RowPrefixes:
 
 
 class _Build:
-    """An order being built a slice at a time: the rows by creation when it started, the sort
-    values taken so far, and the rows that changed meanwhile (placed afresh at the end)."""
+    """An order being built a slice at a time, so that no slice blocks the UI for long: the
+    rows by creation when it started; their sort values, each paired with the row's place in
+    that list (so that every value is distinct and a sort of them is stable), taken a slice at
+    a time; the rows put in buckets by value range (bounds from a sample of the values, so the
+    buckets hold about `BUCKET_ROWS` rows each however many rows share a value); then the
+    buckets sorted one after another into the order; and the rows that changed meanwhile
+    (placed afresh at the end). No step sorts all the rows at once (100,000 rows take 30-60 ms
+    in one go)."""
 
-    __slots__ = ("base", "changed", "sort_key", "values")
+    __slots__ = ("base", "bounds", "buckets", "changed", "ordered", "placed", "sort_key", "values")
 
     def __init__(self, sort_key: str, base: list[str]) -> None:
         self.sort_key = sort_key
         self.base = base
-        self.values: list[Any] = []
+        self.values: list[tuple[Any, int]] = []
+        self.bounds: list[tuple[Any, int]] | None = None
+        self.buckets: list[list[int]] = []
+        self.placed = 0
+        self.ordered: list[str] = []
         self.changed: set[str] = set()
+
+    def step(self, value: Callable[[str], Any], rows: int) -> bool:
+        """One slice of about `rows` rows of work; True once the order is complete."""
+        base, values = self.base, self.values
+        done = len(values)
+        if done < len(base):
+            values += [(value(row), done + i) for i, row in enumerate(base[done : done + rows])]
+            return False
+        if self.bounds is None:
+            self.bounds = _bucket_bounds(values, max(1, len(values) // BUCKET_ROWS))
+            self.buckets = [[] for _ in range(len(self.bounds) + 1)]
+            self.buckets.reverse()  # taken from the end, smallest values first
+            return False
+        placed = self.placed
+        if placed < len(base):
+            bounds, buckets, last = self.bounds, self.buckets, len(self.bounds)
+            stop = min(placed + rows, len(base))
+            for index in range(placed, stop):
+                buckets[last - bisect_right(bounds, values[index])].append(index)
+            self.placed = stop
+            return False
+        ordered, buckets, taken = self.ordered, self.buckets, 0
+        while buckets and taken < rows:
+            bucket = buckets.pop()
+            bucket.sort(key=values.__getitem__)
+            ordered += [base[index] for index in bucket]
+            taken += len(bucket) + 1
+        return not buckets
+
+
+def _bucket_bounds(values: list[tuple[Any, int]], buckets: int) -> list[tuple[Any, int]]:
+    """Bounds splitting `values` (distinct) into about `buckets` ranges of similar size, taken
+    from a sample."""
+    sample = sorted(values[:: max(1, len(values) // (buckets * 16))])
+    every = max(1, len(sample) // buckets)
+    return sample[every - 1 : -1 : every]
 
 
 class JobView:
@@ -351,16 +400,26 @@ class JobView:
                 return False
             if "created" in missing:
                 # The base of the others (rows by creation, the tie-break of every order).
-                self._orders["created"] = self._order_from("created", self._created_rows())
-                return self.orders_pending
-            build = self._building = _Build(missing[0], self._orders["created"].to_list())
-        value, snaps = SNAP_VALUES[build.sort_key], self._snaps
-        done = len(build.values)
-        build.values += [value(snaps[row]) for row in build.base[done : done + rows]]
-        if len(build.values) < len(build.base):
+                build = _Build("created", list(self._snaps))
+            else:
+                build = _Build(missing[0], self._orders["created"].to_list())
+            self._building = build
+        snaps = self._snaps
+        if build.sort_key == "created":
+
+            def value(row: str) -> Any:
+                return (_stamp(snaps[row][0].created), row)
+
+        else:
+            snap_value = SNAP_VALUES[build.sort_key]
+
+            def value(row: str) -> Any:
+                return snap_value(snaps[row])
+
+        if not build.step(value, rows):
             return True
         self._building = None
-        ordered = _stable_sort(build.base, build.values)
+        ordered = build.ordered
         if build.changed:
             # Jobs that changed while the order was being built: placed afresh.
             ordered = [row for row in ordered if row not in build.changed]

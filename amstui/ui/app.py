@@ -29,7 +29,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.events import Resize
-from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from amstui.ams.backend import JobsBackend
@@ -58,8 +57,6 @@ from amstui.ui.status_line import StatusLine
 log = logging.getLogger("amstui.ui")
 #: Accounts from this many jobs have their loaded objects frozen out of the collector.
 GC_FREEZE_AT = 2000
-#: Seconds between two slices of building the orders of the other sort keys.
-ORDER_SLICE_EVERY = 0.02
 #: Jobs changed at once that mean a load is under way (pages of a listing): orders are
 #: built only once no such batch came for `LOAD_QUIET` seconds.
 LOAD_BATCH = 500
@@ -121,7 +118,7 @@ class AmstuiApp(App[int]):
         self._frozen_at = 0
         self._cancels_in_flight = 0
         self._header_shown: Text | None = None
-        self._order_builder: Timer | None = None
+        self._building_orders = False
         self._orders_wait_until = 0.0
         if options.theme:
             self.theme = options.theme
@@ -177,9 +174,6 @@ class AmstuiApp(App[int]):
         self.refresh_header()
         self.refresh_status()
         self.set_interval(1.0, self._tick)
-        # The orders of the other sort keys, built a slice at a time once jobs are loaded, so
-        # that `s` switches to an order that is there (see `JobView.build_orders`).
-        self._order_builder = self.set_interval(ORDER_SLICE_EVERY, self._build_orders, pause=True)
         if self.options.autostart:
             self.run_worker(
                 self.engine.run(self._wake), group="engine", exclusive=True, exit_on_error=False
@@ -231,18 +225,31 @@ class AmstuiApp(App[int]):
     def _jobs_changed(self, event: JobsChanged) -> None:
         self.apply_changes()
 
-    def _build_orders(self) -> None:
-        if time.monotonic() < self._orders_wait_until:
-            return  # a load is under way: its next batch would drop or unsettle what is built
-        if not self.view.build_orders() and self._order_builder is not None:
-            self._order_builder.pause()
+    async def _build_orders(self) -> None:
+        """The orders of the other sort keys, built (and kept moving) a slice of about a
+        millisecond at a time once jobs are loaded, so that `s` switches to an order that is
+        there (see `JobView.build_orders`). Between two slices everything else that is ready
+        runs first (keys, frames, refreshes): the building takes only time nobody else wants."""
+        try:
+            while True:
+                wait = self._orders_wait_until - time.monotonic()
+                if wait > 0:
+                    # A load is under way: its next batch would drop or unsettle what is built.
+                    await asyncio.sleep(wait)
+                    continue
+                if not self.view.build_orders():
+                    return
+                await asyncio.sleep(0)
+        finally:
+            self._building_orders = False
 
     def apply_changes(self) -> None:
         """Bring the table up to date with the view and report the jobs that ended."""
         if self.view.last_batch >= LOAD_BATCH:
             self._orders_wait_until = time.monotonic() + LOAD_QUIET
-        if self.view.orders_pending and self._order_builder is not None:
-            self._order_builder.resume()
+        if self.view.orders_pending and not self._building_orders:
+            self._building_orders = True
+            self.run_worker(self._build_orders(), group="orders", exit_on_error=False)
         self.table.sync()
         self._settle_memory()
         self._notify_transitions(self.view.take_transitions())
