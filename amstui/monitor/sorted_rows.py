@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Container, Iterable, Iterator
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 from typing import Any
 
 #: Half the largest chunk.
@@ -59,8 +59,12 @@ class SortedRows:
         return [row for chunk in self._chunks for row in chunk]
 
     def select(self, keep: Container[str]) -> list[str]:
-        """The rows in `keep`, in order."""
-        return [row for chunk in self._chunks for row in chunk if row in keep]
+        """The rows in `keep`, in order (one C-level pass when `keep` is a set)."""
+        return list(filter(keep.__contains__, chain.from_iterable(self._chunks)))
+
+    def select_prefixed(self, starts: tuple[str, ...]) -> list[str]:
+        """The rows starting with one of `starts`, in order."""
+        return [row for row in chain.from_iterable(self._chunks) if row.startswith(starts)]
 
     # ------------------------------------------------------------------ positions
 
