@@ -282,3 +282,33 @@ def test_orders_built_in_slices_equal_a_full_sort_with_ties_and_skew(monkeypatch
     for key in SORT_KEYS:
         view.set_sort(key)
         assert rows(view) == expected(store, view), key
+
+
+def test_an_account_filter_shows_that_accounts_rows_in_order_and_follows_changes() -> None:
+    """Row keys of several accounts start with the account's name: an account filter (a
+    `RowPrefixes` key filter) keeps those rows, in the order in use, and keeps them there."""
+    from amstui.monitor.job_view import RowPrefixes
+
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    rng = random.Random(12)
+    for i in range(600):
+        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
+    store.flush()
+
+    def wanted() -> list[str]:
+        return [row for row in expected(store, view) if row.startswith("b:")]
+
+    for key in ("created", "name"):
+        view.set_sort(key)
+        view.set_filter(None, "account:b", RowPrefixes(("b:",)))
+        assert rows(view) == wanted(), key
+        assert len(rows(view)) == 200
+        assert all(view.row_of(row) == r for r, row in enumerate(rows(view)))
+    for n in rng.sample(range(600), 60):
+        row = f"{'abc'[n % 3]}:{job(n).id}"
+        store.upsert(replace(store.entries[row].job, name=f"m{rng.random()}"))
+    store.flush()
+    assert rows(view) == wanted()
+    view.set_sort("created")
+    assert rows(view) == wanted()
