@@ -312,3 +312,27 @@ def test_an_account_filter_shows_that_accounts_rows_in_order_and_follows_changes
     assert rows(view) == wanted()
     view.set_sort("created")
     assert rows(view) == wanted()
+
+
+def test_a_text_filter_with_an_account_filter_runs_in_slices_and_keeps_both() -> None:
+    """Several accounts: a text filter over many jobs runs in slices (keys stay live), and the
+    account filter typed with it still applies when the pass completes."""
+    import asyncio
+
+    from amstui.monitor.job_view import RowPrefixes
+
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    for i in range(600):
+        name = "hero cut" if i % 4 == 0 else "other"
+        store.upsert(replace(job(i, name=name), id=f"{'abc'[i % 3]}:{job(i).id}"))
+    store.flush()
+
+    def hero(j: Job) -> bool:
+        return "hero" in j.name
+
+    done = asyncio.run(view.set_filter_in_slices(hero, "account:b hero", 50, RowPrefixes(("b:",))))
+    assert done
+    wanted = [r for r in expected(store, view) if r.startswith("b:")]
+    assert rows(view) == wanted and len(wanted) == 50  # every 4th job, a third of them
+    assert view.filter_text == "account:b hero"

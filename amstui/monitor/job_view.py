@@ -478,22 +478,33 @@ class JobView:
         self._filter_generation += 1
 
     def set_filter_in_slices(
-        self, predicate: Predicate | None, text: str = "", slice_size: int = SLICE
+        self,
+        predicate: Predicate | None,
+        text: str = "",
+        slice_size: int = SLICE,
+        key_filter: Callable[[str], bool] | None = None,
     ) -> Coroutine[Any, Any, bool]:
         """`set_filter`, with the pass over the jobs made in slices that yield to the event loop
         (keys pressed meanwhile are handled); await the result. The view changes once, when the
         pass completes; False (and no change) when a newer filter, or `drop_pending_filter`,
         came after this call first. Few jobs, or no filter: at once when awaited."""
         self.drop_pending_filter()
-        return self._filter_in_slices(predicate, text, slice_size, self._filter_generation)
+        return self._filter_in_slices(
+            predicate, text, slice_size, self._filter_generation, key_filter
+        )
 
     async def _filter_in_slices(
-        self, predicate: Predicate | None, text: str, slice_size: int, generation: int
+        self,
+        predicate: Predicate | None,
+        text: str,
+        slice_size: int,
+        generation: int,
+        key_filter: Callable[[str], bool] | None,
     ) -> bool:
         if self._filter_generation != generation:
             return False
-        if predicate is None or len(self._snaps) <= slice_size or self.key_filter is not None:
-            self.set_filter(predicate, text)
+        if predicate is None or len(self._snaps) <= slice_size:
+            self.set_filter(predicate, text, key_filter)
             return True
         under_way = FilterPass(self._filter_index, list(self._snaps), predicate, slice_size)
         under_way.start()
@@ -514,7 +525,9 @@ class JobView:
                     matched.add(job_id)
                 else:
                     matched.discard(job_id)
-        self.predicate, self.filter_text = predicate, text
+        if key_filter is not None:
+            matched = {row for row in matched if key_filter(row)}
+        self.predicate, self.filter_text, self.key_filter = predicate, text, key_filter
         self._matched = matched
         self._refilter()
         self._changed(order=True)
