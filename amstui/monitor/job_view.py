@@ -572,8 +572,8 @@ class JobView:
 
     def _on_store_change(self, job_ids: set[str], transitions: list[Transition]) -> None:
         self.last_batch = len(job_ids)
-        if len(job_ids) > BULK_AT and len(job_ids) * 8 > len(self._snaps):
-            # A load (or a reload): one sort beats thousands of insertions.
+        if (len(job_ids) > BULK_AT or not self._snaps) and len(job_ids) * 8 > len(self._snaps):
+            # A load (or a reload), or the first jobs: one sort beats thousands of insertions.
             self._reload()
             self._transitions.extend(transitions)
             self._changed(order=True)
