@@ -159,7 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
             jobs = [j for j in jobs if needle in j.name.lower()]
             if args.limit is not None:
                 jobs = jobs[: args.limit]
-        requests += len(fetched.exchanges)
+        requests += fetched.requests
         errors: list[str] = []
         if not args.no_progress:
             jobs, extra, errors = await with_progress(connection.client, jobs)
