@@ -361,22 +361,26 @@ async def test_a_listing_with_a_limit_passes_no_pages_on(server: RunningServer) 
     assert fetched.requests == total_requests(server)
 
 
-async def test_an_arm_first_load_is_published_as_its_pages_arrive() -> None:
-    for server in served("v3", 3000, 100):
-        client = client_for(server)
-        emulator = server.emulator
-        store = JobStore(now=emulator.now)
-        published: list[int] = []
-        store.subscribe(lambda changed, ended: published.append(len(store)))
-        engine = RefreshEngine(client, store, now=emulator.now)
-        try:
-            report = await engine.cycle()
-        finally:
-            await client.aclose()
-        assert len(store) == 3000
-        loads = list(dict.fromkeys(published))
-        # The first page, then growing loads as pages arrive (doubling), then the rest.
-        assert loads[0] == FIRST_PAGE and loads[-1] == 3000
-        assert any(FIRST_PAGE < n < 3000 for n in loads), loads
-        assert loads == sorted(loads)
-        assert report.requests == total_requests(server)
+@pytest.fixture
+def big_arm() -> Iterator[RunningServer]:
+    yield from served("v3", 3000, 100)
+
+
+async def test_an_arm_first_load_is_published_as_its_pages_arrive(big_arm: RunningServer) -> None:
+    client = client_for(big_arm)
+    emulator = big_arm.emulator
+    store = JobStore(now=emulator.now)
+    published: list[int] = []
+    store.subscribe(lambda changed, ended: published.append(len(store)))
+    engine = RefreshEngine(client, store, now=emulator.now)
+    try:
+        report = await engine.cycle()
+    finally:
+        await client.aclose()
+    assert len(store) == 3000
+    loads = list(dict.fromkeys(published))
+    # The first page, then growing loads as pages arrive (doubling), then the rest.
+    assert loads[0] == FIRST_PAGE and loads[-1] == 3000
+    assert any(FIRST_PAGE < n < 3000 for n in loads), loads
+    assert loads == sorted(loads)
+    assert report.requests == total_requests(big_arm)
