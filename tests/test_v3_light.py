@@ -6,6 +6,8 @@
   (commit f90add8) for the v3 payloads and for the unusual jobs below.
 - The tasks view is the outputs read as tasks; constructing, `replace` and `==` still treat
   `tasks` and `resource_id` as plain fields.
+- What every job of a load goes through (the store's compare and merge, the service clock,
+  the JSON record) reads the outputs and builds no tasks view.
 - Repeating words and equal dates are shared, and a parsed job costs about what a v2 job
   costs (tracemalloc).
 - A listing passes each page on as it is read and keeps only its last exchanges (page bodies
@@ -31,7 +33,7 @@ from amstui.ams import arm, odata
 from amstui.ams.auth import BearerTokenAuth, NoCredential
 from amstui.ams.backend import JobQuery
 from amstui.ams.client import MAX_KEPT_EXCHANGES, RetryPolicy
-from amstui.ams.model import ErrorDetail, Job, JobState, Task
+from amstui.ams.model import ErrorDetail, Job, JobOutput, JobState, Task
 from amstui.ams.v3_client import AmsV3Client
 from amstui.commands import output
 from amstui.emulator.app import Emulator, EmulatorConfig
@@ -39,6 +41,7 @@ from amstui.emulator.server import RunningServer, serve_in_thread
 from amstui.emulator.simulation import SimConfig
 from amstui.monitor.engine import FIRST_PAGE, RefreshEngine
 from amstui.monitor.store import JobStore
+from amstui.monitor.timing import ServiceClock
 from tests.conftest import START
 from tests.test_v3_e2e import jwt
 
@@ -179,11 +182,41 @@ def test_tasks_and_resource_id_stay_plain_fields() -> None:
     assert replace(job, resource_id="/x").resource_id == "/x"
     again = arm.parse_job(copy.deepcopy(UNUSUAL[0]), "T9")
     assert job == again and hash(job) == hash(again) and moved != job
+    # A fresher record differs when an output does (the store's change test).
+    later = copy.deepcopy(UNUSUAL[0])
+    later["properties"]["outputs"][0]["progress"] = 95
+    assert arm.parse_job(later, "T9") != job
+    assert job.task_count == 2 and parsed_jobs()["unusual"][2].task_count == 0
     assert "tasks=(Task(id='H264'" in repr(job) and f"{PREFIX}/transforms/T1" in repr(job)
     # v2 jobs: tasks unknown until fetched, no resource id.
     v2 = Job("nb:jid:UUID:1", "n", JobState.PROCESSING, None)
     assert v2.tasks is None and v2.progress is None and v2.tasks_done is None
     assert v2.resource_id == "" and v2.merged(replace(v2, name="m")).tasks is None
+
+
+def test_loading_comparing_and_listing_v3_jobs_builds_no_tasks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The paths every job of a load takes read the outputs, never a built tasks view (built,
+    it costs ~5 µs an output: seconds over a big account's loads and refreshes)."""
+    jobs, _ = arm.parse_jobs_page(arm_page(50))
+    again, _ = arm.parse_jobs_page(arm_page(50))
+    built: list[str] = []
+
+    def as_task(output: JobOutput, index: int) -> Task:
+        built.append(output.label)
+        return Task(id="x", name="x", state=output.state, progress=0.0)
+
+    monkeypatch.setattr(JobOutput, "as_task", as_task)
+    store = JobStore(now=lambda: NOW)
+    store.upsert_many(jobs)
+    store.upsert_many(again)  # compared with the jobs held, and merged
+    ServiceClock(wallclock=lambda: NOW).observe_jobs(jobs)
+    records = [output.job_record(j, NOW) for j in jobs]
+    assert [j.progress for j in jobs] == [100.0] * 50 and [j.tasks_done for j in jobs] == [2] * 50
+    assert {r["tasks"] for r in records} == {2} and len(store) == 50
+    assert built == []
+    assert jobs[0].tasks is not None and len(built) == 2  # read, the view is built
 
 
 # --------------------------------------------------------------------------- memory

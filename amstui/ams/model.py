@@ -14,15 +14,18 @@ counting 100 whatever its own `progress` says, as for tasks.
 A v3 job is as light as a v2 job in memory (a monitor holds 100,000 of them): its `tasks` are
 derived from its outputs when read, not stored beside them, and its ARM `resource_id` is kept
 as the account's prefix (shared by every job) and rebuilt from the transform and name when
-read. Both stay plain fields to construct, compare, `replace` and print (see `_derive`).
+read. Both stay plain fields to construct, `replace` and print (see `_derive`); `==` and
+`hash` compare the fields as stored (cheap: the store compares every job it is given), and
+`Job.task_count` counts the tasks without building them.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any, TypeVar
 
 V = TypeVar("V")
@@ -252,7 +255,7 @@ class Task:
         return _elapsed(self.start_time, self.end_time, now)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
     id: str
     name: str
@@ -326,6 +329,13 @@ class Job:
         return sum(t.progress for t in tasks) / len(tasks)
 
     @property
+    def task_count(self) -> int | None:
+        """`len(tasks)`, None when the tasks are unknown: without building a v3 job's tasks
+        (a load asks it of every job)."""
+        units = self._units()
+        return None if units is None else len(units)
+
+    @property
     def tasks_done(self) -> int | None:
         units = self._units()
         if units is None:
@@ -342,17 +352,27 @@ class Job:
 
     def merged(self, newer: Job) -> Job:
         """`newer` (a fresher record of this job), keeping known tasks if it has none."""
-        if newer.tasks is None and self.tasks is not None:
+        if newer.task_count is None and self.task_count is not None:
             return _replace(newer, tasks=self.tasks)
         return newer
+
+    # Equality and hash compare the fields as stored (not a v3 job's tasks built to compare
+    # them: the store compares every job it is given with the one it holds).
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _stored(self) == _stored(other)
+
+    def __hash__(self) -> int:
+        return hash(_stored(self))
 
 
 def _derive(name: str, missing: V, derive: Callable[[Job], V]) -> Any:
     """Make field `name` of `Job` read `derive(job)` where the stored value is `missing`.
 
     The field stays a dataclass field (a keyword of the constructor and of `replace`, in
-    `repr` and `==`); only reading it goes through the property. Returns the slot that holds
-    the stored value."""
+    `repr`); only reading it goes through the property (`replace` therefore stores what it
+    read). Returns the slot that holds the stored value."""
     slot = Job.__dict__[name]
 
     def read(job: Job) -> V:
@@ -377,7 +397,18 @@ def _resource_id(job: Job) -> str:
 
 
 _STORED_TASKS = _derive("tasks", None, _output_tasks)
-_derive("resource_id", "", _resource_id)
+_STORED_RESOURCE_ID = _derive("resource_id", "", _resource_id)
+#: Every other field, read at once (in C).
+_PLAIN_FIELDS = attrgetter(*(f.name for f in fields(Job) if f.name not in ("tasks", "resource_id")))
+
+
+def _stored(job: Job) -> tuple[Any, ...]:
+    """The fields as stored (a v3 job's tasks and resource id not derived)."""
+    return (
+        _PLAIN_FIELDS(job),
+        _STORED_TASKS.__get__(job, Job),
+        _STORED_RESOURCE_ID.__get__(job, Job),
+    )
 
 
 def _replace(job: Job, **changes: Any) -> Job:

@@ -415,8 +415,8 @@ class RefreshEngine:
                 report.requests += len(fetched_job.exchanges)
                 final = fetched_job.value
                 entry = self.store.get(job_id)
-                known_tasks = entry is not None and entry.job.tasks is not None
-                if kind == "final" and final.tasks is None and known_tasks:
+                known_tasks = entry is not None and entry.job.task_count is not None
+                if kind == "final" and final.task_count is None and known_tasks:
                     # The record carries no tasks (v2): the counts last seen are those of a
                     # running job. The final tasks come with the final record.
                     fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))
