@@ -11,13 +11,20 @@ Shapes (ams-v3-arm.md §2 and its addendum):
 
 State words are case-insensitive; an unknown word is kept (`Job.state_text`) and never fatal.
 Every problem raises `ProtocolError`, never another exception (a hypothesis test holds it).
+
+Jobs come out light (a monitor keeps 100,000 of them): words that repeat from job to job
+(states, priorities, transforms, labels, creators, error codes, the resource id's account
+prefix) are interned, so every job shares one copy; equal dates within a job are one object;
+the outputs are not copied into tasks, nor the resource id kept whole (see `amstui.ams.model`).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -31,6 +38,9 @@ from amstui.ams.model import (
     OutputError,
 )
 from amstui.ams.odata import ODataErrorBody, Scrub, load_json, parse_date
+
+#: Strings longer than this are not interned (only short, repeating words are worth it).
+_INTERN_MAX = 300
 
 #: ARM resource names (jobs, transforms): 1-260 characters, none of `/ \ ? # % < > & : * +`
 #: or control characters (media-services-apis-overview.md; MK.IO's regex is stricter).
@@ -104,6 +114,33 @@ def _text(entity: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _word(entity: Mapping[str, Any], key: str) -> str:
+    """`_text` for a value that repeats from job to job: one shared copy."""
+    text = _text(entity, key)
+    return sys.intern(text) if len(text) <= _INTERN_MAX else text
+
+
+class _Dates:
+    """`parse_date` for the dates of one job: equal texts give the same object (a job's
+    created and lastModified, an output's times and its job's, are often equal)."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime | None] = {}
+
+    def __call__(self, value: Any) -> datetime | None:
+        if not isinstance(value, str):
+            return parse_date(value)
+        found = self._seen.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._seen[value] = parse_date(value)
+        return found  # type: ignore[return-value]
+
+
+_UNSEEN = object()
+
+
 def _progress(value: Any) -> int:
     if value is None:
         return 0
@@ -115,7 +152,7 @@ def _progress(value: Any) -> int:
 
 
 def _state(entity: Mapping[str, Any]) -> tuple[JobState, str]:
-    word = _text(entity, "state")
+    word = _word(entity, "state")
     if not word:
         raise ProtocolError("no state")
     return JobState.from_v3(word), word
@@ -152,28 +189,29 @@ def _output_error(value: Any) -> OutputError | None:
         return None
     entity = _obj(value, "output error")
     details = tuple(
-        ErrorDetail(_text(d, "code"), _text(d, "message"))
+        ErrorDetail(_word(d, "code"), _text(d, "message"))
         for d in (_obj(item, "error detail") for item in _list(entity.get("details"), "details"))
     )
     return OutputError(
-        code=_text(entity, "code"),
+        code=_word(entity, "code"),
         message=_text(entity, "message"),
-        category=_text(entity, "category"),
-        retry=_text(entity, "retry"),
+        category=_word(entity, "category"),
+        retry=_word(entity, "retry"),
         details=details,
     )
 
 
-def parse_output(value: Any) -> JobOutput:
+def parse_output(value: Any, dates: _Dates | None = None) -> JobOutput:
     entity = _obj(value, "output")
     state, word = _state(entity)
+    date = dates or _Dates()
     return JobOutput(
-        label=_text(entity, "label"),
+        label=_word(entity, "label"),
         state=state,
         progress=_progress(entity.get("progress")),
         asset=_text(entity, "assetName"),
-        start_time=parse_date(entity.get("startTime")),
-        end_time=parse_date(entity.get("endTime")),
+        start_time=date(entity.get("startTime")),
+        end_time=date(entity.get("endTime")),
         error=_output_error(entity.get("error")),
         state_text=word,
     )
@@ -196,35 +234,47 @@ def parse_job(value: Any, transform: str | None = None) -> Job:
     if not name:
         raise ProtocolError("job has no name")
     resource_id = _text(entity, "id")
+    prefix = ""
     match = _RESOURCE_ID.search(resource_id)
     if match:
-        transform = match.group(1)
+        transform = sys.intern(match.group(1))
+        prefix = resource_id[: match.start()]
+        if resource_id == f"{prefix}/transforms/{transform}/jobs/{name}" and (
+            len(prefix) <= _INTERN_MAX
+        ):
+            # The usual spelling: kept as the account's prefix, rebuilt when read.
+            prefix, resource_id = sys.intern(prefix), ""
+        else:
+            prefix = ""
+    elif transform:
+        transform = sys.intern(transform)
     if not transform:
         raise ProtocolError(f"job {name[:60]!r}: no transform in its id")
     props = _obj(entity.get("properties"), "properties")
     state, word = _state(props)
-    outputs = tuple(parse_output(o) for o in _list(props.get("outputs"), "outputs"))
-    priority_word = _text(props, "priority")
+    date = _Dates()
+    outputs = tuple(parse_output(o, date) for o in _list(props.get("outputs"), "outputs"))
+    priority_word = _word(props, "priority")
     system = _obj(entity.get("systemData"), "systemData")
     return Job(
         id=job_id(transform, name),
         name=name,
         state=state,
-        created=parse_date(props.get("created")),
-        last_modified=parse_date(props.get("lastModified")),
-        start_time=parse_date(props.get("startTime")),
-        end_time=parse_date(props.get("endTime")),
+        created=date(props.get("created")),
+        last_modified=date(props.get("lastModified")),
+        start_time=date(props.get("startTime")),
+        end_time=date(props.get("endTime")),
         priority=V3_PRIORITIES.get(priority_word.lower(), V3_PRIORITIES["normal"]),
-        tasks=tuple(o.as_task(i) for i, o in enumerate(outputs)),
         transform=transform,
         outputs=outputs,
         priority_text=priority_word or None,
         description=_text(props, "description"),
         correlation_data=_correlation(props.get("correlationData")),
         inputs=tuple(_inputs(props.get("input"))),
-        created_by=_text(system, "createdBy") or None,
+        created_by=_word(system, "createdBy") or None,
         state_text=word,
         resource_id=resource_id,
+        resource_prefix=prefix,
     )
 
 

@@ -7,17 +7,28 @@ lose a job over it.
 
 AMS v3 (ARM, MK.IO) jobs use the same model (`amstui.ams.arm` parses them): their state words
 map case-insensitively onto `JobState` (an unknown word becomes `UNKNOWN_V3` and the word is
-kept in `state_text`); each output is shown as a `Task` (so every v2 view works unchanged) and
-kept whole in `Job.outputs`. Job progress is the mean over the outputs, a Finished output
+kept in `state_text`); each output is kept whole in `Job.outputs` and shown as a `Task` (so
+every v2 view works unchanged). Job progress is the mean over the outputs, a Finished output
 counting 100 whatever its own `progress` says, as for tasks.
+
+A v3 job is as light as a v2 job in memory (a monitor holds 100,000 of them): its `tasks` are
+derived from its outputs when read, not stored beside them, and its ARM `resource_id` is kept
+as the account's prefix (shared by every job) and rebuilt from the transform and name when
+read. Both stay plain fields to construct, `replace` and print (see `_derive`); `==` and
+`hash` compare the fields as stored (cheap: the store compares every job it is given), and
+`Job.task_count` counts the tasks without building them.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 #: The x-ms-version values the v2 REST API accepts (client, config and emulator alike).
 API_VERSIONS = tuple(f"2.{n}" for n in range(20))
@@ -244,7 +255,7 @@ class Task:
         return _elapsed(self.start_time, self.end_time, now)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
     id: str
     name: str
@@ -260,7 +271,7 @@ class Job:
     tasks: tuple[Task, ...] | None = None
     # ---- AMS v3 only (defaults on v2 jobs); a v3 job's `id` is `TRANSFORM/JOB`.
     transform: str | None = None
-    #: The outputs as sent; `tasks` holds the same outputs as `Task`s.
+    #: The outputs as sent; `tasks`, when not given, reads them as `Task`s.
     outputs: tuple[JobOutput, ...] | None = None
     #: The priority word as sent (`Low`, `Normal`, `High`), mapped onto `priority`.
     priority_text: str | None = None
@@ -271,8 +282,10 @@ class Job:
     created_by: str | None = None
     #: The state word as the service sent it (v3), kept verbatim also when unknown.
     state_text: str = ""
-    #: The full ARM resource id (v3).
+    #: The full ARM resource id (v3); when not given, `resource_prefix` + `/transforms/...`.
     resource_id: str = ""
+    #: What precedes `/transforms/` in the ARM resource id (one string for the account).
+    resource_prefix: str = ""
 
     @property
     def is_final(self) -> bool:
@@ -304,26 +317,98 @@ class Job:
         """Mean task progress (0-100), 100 when Finished; None when the tasks are unknown."""
         if self.state == JobState.FINISHED:
             return 100.0
-        if not self.tasks:
+        units = self._units()
+        if not units:
             if self.state in (JobState.QUEUED, JobState.SCHEDULED):
                 return 0.0
             return None
-        return sum(t.progress for t in self.tasks) / len(self.tasks)
+        if isinstance(units[0], JobOutput):
+            outputs: tuple[JobOutput, ...] = units
+            return sum(o.effective_progress for o in outputs) / len(outputs)
+        tasks: tuple[Task, ...] = units
+        return sum(t.progress for t in tasks) / len(tasks)
+
+    @property
+    def task_count(self) -> int | None:
+        """`len(tasks)`, None when the tasks are unknown: without building a v3 job's tasks
+        (a load asks it of every job)."""
+        units = self._units()
+        return None if units is None else len(units)
 
     @property
     def tasks_done(self) -> int | None:
-        if self.tasks is None:
+        units = self._units()
+        if units is None:
             return None
-        return sum(1 for t in self.tasks if t.state == JobState.FINISHED)
+        return sum(1 for u in units if u.state == JobState.FINISHED)
+
+    def _units(self) -> tuple[Task, ...] | tuple[JobOutput, ...] | None:
+        """The tasks as stored, else the outputs they are read from (no `Task` built)."""
+        stored = _STORED_TASKS.__get__(self, Job)
+        return stored if stored is not None else self.outputs
 
     def with_tasks(self, tasks: tuple[Task, ...]) -> Job:
         return _replace(self, tasks=tasks)
 
     def merged(self, newer: Job) -> Job:
         """`newer` (a fresher record of this job), keeping known tasks if it has none."""
-        if newer.tasks is None and self.tasks is not None:
+        if newer.task_count is None and self.task_count is not None:
             return _replace(newer, tasks=self.tasks)
         return newer
+
+    # Equality and hash compare the fields as stored (not a v3 job's tasks built to compare
+    # them: the store compares every job it is given with the one it holds).
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _stored(self) == _stored(other)
+
+    def __hash__(self) -> int:
+        return hash(_stored(self))
+
+
+def _derive(name: str, missing: V, derive: Callable[[Job], V]) -> Any:
+    """Make field `name` of `Job` read `derive(job)` where the stored value is `missing`.
+
+    The field stays a dataclass field (a keyword of the constructor and of `replace`, in
+    `repr`); only reading it goes through the property (`replace` therefore stores what it
+    read). Returns the slot that holds the stored value."""
+    slot = Job.__dict__[name]
+
+    def read(job: Job) -> V:
+        stored: V = slot.__get__(job, Job)
+        return derive(job) if stored == missing else stored
+
+    setattr(Job, name, property(read, slot.__set__, None, f"Job.{name} (derived when unset)"))
+    return slot
+
+
+def _output_tasks(job: Job) -> tuple[Task, ...] | None:
+    outputs = job.outputs
+    if outputs is None:
+        return None
+    return tuple(o.as_task(i) for i, o in enumerate(outputs))
+
+
+def _resource_id(job: Job) -> str:
+    if not job.resource_prefix or job.transform is None:
+        return ""
+    return f"{job.resource_prefix}/transforms/{job.transform}/jobs/{job.name}"
+
+
+_STORED_TASKS = _derive("tasks", None, _output_tasks)
+_STORED_RESOURCE_ID = _derive("resource_id", "", _resource_id)
+#: Every other field, read at once (in C).
+_PLAIN_FIELDS = attrgetter(*(f.name for f in fields(Job) if f.name not in ("tasks", "resource_id")))
+
+
+def _stored(job: Job) -> tuple[Any, ...]:
+    """The fields as stored (a v3 job's tasks and resource id not derived)."""
+    return (
+        _PLAIN_FIELDS(job),
+        _STORED_TASKS.__get__(job, Job),
+        _STORED_RESOURCE_ID.__get__(job, Job),
+    )
 
 
 def _replace(job: Job, **changes: Any) -> Job:

@@ -36,7 +36,13 @@ import httpx
 
 from amstui.ams import arm, odata
 from amstui.ams.backend import Fetched, JobQuery, ListingTraits, PageListener
-from amstui.ams.client import DEFAULT_TIMEOUT, AmsV2Client, RetryPolicy, _Response
+from amstui.ams.client import (
+    DEFAULT_TIMEOUT,
+    MAX_KEPT_EXCHANGES,
+    AmsV2Client,
+    RetryPolicy,
+    _Response,
+)
 from amstui.ams.errors import AmsError, NotFoundError, ProtocolError
 from amstui.ams.exchange import Exchange, quote_safe
 from amstui.ams.model import Job, Task
@@ -152,19 +158,22 @@ class AmsV3Client:
 
     async def list_transforms(self) -> Fetched[list[str]]:
         """Every transform of the account (all pages); remembered in `known_transforms`."""
-        names, exchanges = await self._pages(
-            "transforms", self._query({}), arm.parse_transforms_page
-        )
+        kept = _Kept()
+        names = await self._pages("transforms", self._query({}), arm.parse_transforms_page, kept)
         self.known_transforms = tuple(dict.fromkeys(names))
-        return Fetched(list(self.known_transforms), exchanges)
+        return kept.fetched(list(self.known_transforms))
 
     async def list_jobs(
         self, query: JobQuery, on_page: PageListener | None = None
     ) -> Fetched[list[Job]]:
         """Jobs matching `query`: per transform on ARM (or when transforms are named), one
-        account-wide listing on MK.IO; merged, newest first unless told otherwise. The
-        listing arrives whole (`on_page` is not called: pages are merged and selected)."""
-        exchanges: list[Exchange] = []
+        account-wide listing on MK.IO; merged, newest first unless told otherwise.
+
+        `on_page` gets each page's new matching jobs as the page is read (not with a
+        `limit`: which jobs make the cut is known only once all pages are in). Only the last
+        `MAX_KEPT_EXCHANGES` exchanges are kept (`Fetched.omitted` counts the others), so a
+        long listing does not hold every page's body until it ends."""
+        kept = _Kept()
         wanted_ids = {arm.split_job_id(i) for i in query.ids}
         transforms: tuple[str, ...] = query.transforms or self.transforms
         if wanted_ids:
@@ -172,24 +181,25 @@ class AmsV3Client:
             transforms = tuple(t for t in transforms if t in named) if transforms else tuple(named)
             if not transforms:  # the named jobs are outside the transforms watched
                 return Fetched([], ())
+        pages = _PageFilter(query, wanted_ids, on_page if query.limit is None else None)
         jobs: list[Job] = []
         if self.flavour == "mkio" and not transforms:
-            found, more = await self._pages(
-                "jobs", self._jobs_query(query, wanted_ids), arm.parse_jobs_page, query.limit
+            jobs = await self._pages(
+                "jobs",
+                self._jobs_query(query, wanted_ids),
+                arm.parse_jobs_page,
+                kept,
+                query.limit,
+                pages.page,
             )
-            jobs.extend(found)
-            exchanges.extend(more)
         else:
             if not transforms:
                 if self.known_transforms is None:
                     listed = await self.list_transforms()
-                    exchanges.extend(listed.exchanges)
+                    kept.add(listed.exchanges, listed.omitted)
                 transforms = self.known_transforms or ()
-            jobs_per, per_exchanges = await self._jobs_of_transforms(transforms, query, wanted_ids)
-            jobs.extend(jobs_per)
-            exchanges.extend(per_exchanges)
-        jobs = self._select(jobs, query, wanted_ids)
-        return Fetched(jobs, tuple(exchanges))
+            jobs = await self._jobs_of_transforms(transforms, query, wanted_ids, kept, pages.page)
+        return kept.fetched(self._select(jobs, query, wanted_ids))
 
     async def get_job(self, job_id: str) -> Fetched[Job]:
         transform, name = arm.split_job_id(job_id)
@@ -257,30 +267,23 @@ class AmsV3Client:
 
     @staticmethod
     def _select(jobs: list[Job], query: JobQuery, wanted: set[tuple[str, str]]) -> list[Job]:
-        seen: set[str] = set()
-        out: list[Job] = []
-        for job in jobs:
-            if job.id in seen:
-                continue  # a job can move between pages while they are read
-            if wanted and (job.transform or "", job.name) not in wanted:
-                continue
-            if query.name_startswith and not job.name.startswith(query.name_startswith):
-                continue
-            seen.add(job.id)
-            out.append(job)
+        out = _PageFilter(query, wanted).fresh(jobs)
         if query.newest_first:
             out.sort(key=lambda j: j.created or datetime.min.replace(tzinfo=UTC), reverse=True)
         return out[: query.limit] if query.limit is not None else out
 
     async def _jobs_of_transforms(
-        self, transforms: Iterable[str], query: JobQuery, wanted: set[tuple[str, str]]
-    ) -> tuple[list[Job], list[Exchange]]:
+        self,
+        transforms: Iterable[str],
+        query: JobQuery,
+        wanted: set[tuple[str, str]],
+        kept: _Kept,
+        on_page: Callable[[list[Job]], None] | None = None,
+    ) -> list[Job]:
         gate = asyncio.Semaphore(TRANSFORM_CONCURRENCY)
         gone: list[str] = []
 
-        async def one(
-            transform: str, names: tuple[str, ...]
-        ) -> tuple[list[Job], tuple[Exchange, ...]]:
+        async def one(transform: str, names: tuple[str, ...]) -> list[Job]:
             path = f"transforms/{quote(transform, safe='')}/jobs"
             params: dict[str, str | int | None] = {
                 "$filter": self.filter_for(query, names),
@@ -292,14 +295,17 @@ class AmsV3Client:
                         path,
                         self._query(params),
                         lambda body, scrub=None: arm.parse_jobs_page(body, transform, scrub),
+                        kept,
                         query.limit,
+                        on_page,
                     )
                 except NotFoundError as exc:
                     # The transform was deleted since it was listed: it has no jobs left.
                     gone.append(transform)
-                    return [], (exc.exchange,) if exc.exchange else ()
+                    kept.add((exc.exchange,) if exc.exchange else ())
+                    return []
 
-        calls: list[Awaitable[tuple[list[Job], tuple[Exchange, ...]]]] = []
+        calls: list[Awaitable[list[Job]]] = []
         for transform in dict.fromkeys(transforms):
             names = sorted(n for t, n in wanted if t == transform)
             # Many named jobs make a long URL: several listings of the transform, merged.
@@ -308,9 +314,7 @@ class AmsV3Client:
         results = await asyncio.gather(*calls)
         if gone and self.known_transforms is not None:
             self.known_transforms = tuple(t for t in self.known_transforms if t not in gone)
-        jobs = [job for found, _ in results for job in found]
-        exchanges = [ex for _, more in results for ex in more]
-        return jobs, exchanges
+        return [job for found in results for job in found]
 
     # ------------------------------------------------------------------ paging and requests
 
@@ -319,20 +323,24 @@ class AmsV3Client:
         path: str,
         query: str,
         parse: Callable[..., tuple[list[R], str | None]],
+        kept: _Kept,
         limit: int | None = None,
-    ) -> tuple[list[R], tuple[Exchange, ...]]:
-        """Every item of a collection, following `@odata.nextLink` within the same origin."""
+        on_page: Callable[[list[R]], None] | None = None,
+    ) -> list[R]:
+        """Every item of a collection, following `@odata.nextLink` within the same origin;
+        each page to `on_page` as it is read. Its exchanges go to `kept`."""
         items: list[R] = []
-        exchanges: list[Exchange] = []
         seen_links: set[str] = set()
         target, target_query = path, query
         for _ in range(MAX_PAGES):
             resp = await self._request("GET", target, target_query)
-            exchanges.extend(resp.exchanges)
+            kept.add(resp.exchanges)
             found, link = self._rest._parse(parse, resp)
             items.extend(found)
+            if on_page is not None:
+                on_page(found)
             if not link or (limit is not None and len(items) >= limit):
-                return items, tuple(exchanges)
+                return items
             target, target_query = self._follow(link, resp), ""
             if target in seen_links:
                 raise ProtocolError(
@@ -395,3 +403,66 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         port = -1
     default = {"https": 443, "http": 80}.get(scheme)
     return scheme, (parts.hostname or "").lower(), port if port is not None else default
+
+
+class _Kept:
+    """The last `MAX_KEPT_EXCHANGES` exchanges of a call, and how many more it made: a long
+    listing's page bodies (up to 1 MB each) are let go as it goes, not held to its end."""
+
+    __slots__ = ("exchanges", "omitted")
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self.omitted = 0
+
+    def add(self, exchanges: Iterable[Exchange], omitted: int = 0) -> None:
+        self.exchanges.extend(exchanges)
+        self.omitted += omitted
+        excess = len(self.exchanges) - MAX_KEPT_EXCHANGES
+        if excess > 0:
+            del self.exchanges[:excess]
+            self.omitted += excess
+
+    def fetched(self, value: R) -> Fetched[R]:
+        return Fetched(value, tuple(self.exchanges), self.omitted)
+
+
+class _PageFilter:
+    """The jobs of a listing it returns, page by page: the named jobs, the name prefix, each
+    id once (a job can move between pages while they are read); passed on to `listener`."""
+
+    __slots__ = ("_listener", "_prefix", "_seen", "_wanted")
+
+    def __init__(
+        self,
+        query: JobQuery,
+        wanted: set[tuple[str, str]],
+        listener: PageListener | None = None,
+    ) -> None:
+        self._listener = listener
+        self._prefix = query.name_startswith
+        self._wanted = wanted
+        self._seen: set[str] = set()
+
+    @property
+    def page(self) -> Callable[[list[Job]], None] | None:
+        """What `_pages` calls per page (None without a listener)."""
+        return self._pass if self._listener is not None else None
+
+    def fresh(self, jobs: Iterable[Job]) -> list[Job]:
+        out = []
+        for job in jobs:
+            if job.id in self._seen:
+                continue
+            if self._wanted and (job.transform or "", job.name) not in self._wanted:
+                continue
+            if self._prefix and not job.name.startswith(self._prefix):
+                continue
+            self._seen.add(job.id)
+            out.append(job)
+        return out
+
+    def _pass(self, jobs: list[Job]) -> None:
+        fresh = self.fresh(jobs)
+        if fresh and self._listener is not None:
+            self._listener(fresh)

@@ -61,7 +61,7 @@ async def with_progress(
     errors: list[str] = []
 
     async def one(job: Job) -> Job:
-        if job.state != JobState.PROCESSING or job.tasks is not None:
+        if job.state != JobState.PROCESSING or job.task_count is not None:
             return job
         async with gate:
             try:
@@ -71,7 +71,7 @@ async def with_progress(
                 return job
         return job.with_tasks(fetched.value)
 
-    wanted = sum(1 for j in jobs if j.state == JobState.PROCESSING and j.tasks is None)
+    wanted = sum(1 for j in jobs if j.state == JobState.PROCESSING and j.task_count is None)
     return list(await asyncio.gather(*(one(j) for j in jobs))), wanted, errors
 
 
@@ -159,7 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
             jobs = [j for j in jobs if needle in j.name.lower()]
             if args.limit is not None:
                 jobs = jobs[: args.limit]
-        requests += len(fetched.exchanges)
+        requests += fetched.requests
         errors: list[str] = []
         if not args.no_progress:
             jobs, extra, errors = await with_progress(connection.client, jobs)

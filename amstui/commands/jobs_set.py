@@ -67,7 +67,7 @@ async def _list_one(
             jobs = [j for j in jobs if needle in j.name.lower()]
             if limit is not None:
                 jobs = jobs[:limit]
-        requests = len(fetched.exchanges)
+        requests = fetched.requests
         if with_progress is not None:
             jobs, extra, _errors = await with_progress(connection.client, jobs)
             requests += extra

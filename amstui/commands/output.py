@@ -61,7 +61,7 @@ def job_record(job: Job, now: datetime) -> dict[str, Any]:
         "name": job.name,
         "state": job.state.label,
         "progress": round(progress, 2) if progress is not None else None,
-        "tasks": len(job.tasks) if job.tasks is not None else None,
+        "tasks": job.task_count,
         "priority": job.priority,
         "created": iso(job.created),
         "start_time": iso(job.start_time),

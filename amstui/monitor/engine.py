@@ -283,7 +283,7 @@ class RefreshEngine:
         for job in fetched.value:
             self.store.upsert(job, watch=False)
         self.store.flush()
-        return len(fetched.exchanges)
+        return fetched.requests
 
     def _priority(self, job_id: str) -> int:
         if job_id == self.selected:
@@ -344,7 +344,7 @@ class RefreshEngine:
             lister = cast(TransformLister, self.backend)
             transforms = await self._call(lister.list_transforms)
             schedule.set_transforms(transforms.value)
-            requests += len(transforms.exchanges)
+            requests += transforms.requests
         newest = self.store.newest_created
         initial = not self._loaded or newest is None
         active = {
@@ -367,8 +367,12 @@ class RefreshEngine:
                     newest_first=True,
                     transforms=due,
                 )
-            fetched = await self._call(lambda: self.backend.list_jobs(query))
-            requests += len(fetched.exchanges)
+            if initial:  # pages go into the store as they arrive, as in `_discover`
+                self._absorbed, self._unpublished = {}, 0
+                fetched = await self._call(lambda: self.backend.list_jobs(query, self._absorb))
+            else:
+                fetched = await self._call(lambda: self.backend.list_jobs(query))
+            requests += fetched.requests
             jobs = list(fetched.value)
         schedule.listed_at(due, moment)
         schedule.next_cycle()
@@ -411,8 +415,8 @@ class RefreshEngine:
                 report.requests += len(fetched_job.exchanges)
                 final = fetched_job.value
                 entry = self.store.get(job_id)
-                known_tasks = entry is not None and entry.job.tasks is not None
-                if kind == "final" and final.tasks is None and known_tasks:
+                known_tasks = entry is not None and entry.job.task_count is not None
+                if kind == "final" and final.task_count is None and known_tasks:
                     # The record carries no tasks (v2): the counts last seen are those of a
                     # running job. The final tasks come with the final record.
                     fetched_tasks = await self._call(lambda: self.backend.get_tasks(job_id))

@@ -85,7 +85,7 @@ def _snap(entry: JobEntry, now: datetime) -> Snap:
         elapsed = entry.elapsed(now)
         duration = elapsed.total_seconds() if elapsed is not None else -1.0
     eta = entry.eta(now) if job.state == JobState.PROCESSING else None
-    progress = _progress_of(job) if job.tasks and job.state != JobState.FINISHED else None
+    progress = _progress_of(job) if job.task_count and job.state != JobState.FINISHED else None
     return (job, entry.gone, duration, eta.total_seconds() if eta is not None else _INF, progress)
 
 

@@ -54,6 +54,12 @@ def job_timestamps(job: Job) -> Iterable[datetime]:
     for moment in (job.created, job.last_modified, job.start_time, job.end_time):
         if moment is not None:
             yield moment
+    if job.outputs is not None:  # v3: the outputs' times (its tasks are read off them)
+        for output in job.outputs:
+            for moment in (output.start_time, output.end_time):
+                if moment is not None:
+                    yield moment
+        return
     for task in job.tasks or ():
         for moment in (task.start_time, task.end_time):
             if moment is not None:
