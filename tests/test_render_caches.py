@@ -242,12 +242,40 @@ async def test_the_pages_around_the_screen_are_drawn_ahead() -> None:
         above = table.view.ids_between(max(top - page, 0), top)
         assert below and above
         assert set(below) | set(above) <= table.drawn_job_ids()
-        built = table.rows_rendered
+        drawn = {job_id: table.drawn_row(job_id) for job_id in below}
         await pilot.press("pagedown")
         await pilot.pause()
         await pilot.pause()
-        # The page it shows came from the cache: only the page after it was drawn (ahead).
-        assert table.rows_rendered - built <= page
+        # The page it shows came from the cache: its rows are the ones drawn ahead, not
+        # drawn again for the frame.
+        assert table.visible_job_ids() <= set(below)
+        assert all(table.drawn_row(job_id) is drawn[job_id] for job_id in below)
         assert app.store.entries[below[0]].job.name[:8] in app.export_screenshot().replace(
             "&#160;", " "
         )
+
+
+async def test_the_rows_the_next_sort_key_would_show_are_drawn_ahead() -> None:
+    """Once the cursor rests, the rows `s` would bring on screen are drawn into the cache, so
+    the frame after `s` draws none of them again."""
+    rig = frozen_rig(jobs=400)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        table = app.table
+        while app.view.orders_pending:  # the other sort keys' orders, built when idle
+            await pilot.pause(0.05)
+        for _ in range(5):
+            await pilot.press("j")
+        await pilot.pause(0.3)  # the cursor rests: drawn ahead
+        cursor = table.cursor_job_id
+        key = table.next_sort_key()
+        assert key != table.sort_key
+        drawn = {job_id: table.drawn_row(job_id) for job_id in table.drawn_job_ids()}
+        await pilot.press("s")
+        await pilot.pause()
+        assert table.sort_key == key and table.cursor_job_id == cursor
+        shown = table.visible_job_ids()
+        assert len(shown) > 20
+        assert shown <= set(drawn)  # every row on screen was drawn before the key
+        assert all(table.drawn_row(job_id) is drawn[job_id] for job_id in shown)

@@ -138,6 +138,19 @@ def _stable_sort(rows: list[str], values: list[Any]) -> list[str]:
     return list(itemgetter(*ranks)(rows))
 
 
+def _between(rows: SortedRows, reverse: bool, start: int, stop: int) -> list[str]:
+    """Rows `start` to `stop` (excluded) of `rows` as shown (from the end when `reverse`)."""
+    size = len(rows)
+    start, stop = max(start, 0), min(stop, size)
+    if start >= stop:
+        return []
+    if reverse:
+        chunk = rows.between(size - stop, size - start)
+        chunk.reverse()
+        return chunk
+    return rows.between(start, stop)
+
+
 class RowPrefixes:
     """A filter on row keys that keeps the keys starting with one of `starts` (the rows of
     some accounts): the view tests it inline, one C call a row, not a Python call."""
@@ -299,16 +312,29 @@ class JobView:
 
     def ids_between(self, start: int, stop: int) -> list[str]:
         """Job ids of rows `start` to `stop` (excluded), clamped to the view."""
-        rows = self._rows
-        size = len(rows)
-        start, stop = max(start, 0), min(stop, size)
-        if start >= stop:
-            return []
-        if self.reverse:
-            chunk = rows.between(size - stop, size - start)
-            chunk.reverse()
-            return chunk
-        return rows.between(start, stop)
+        return _between(self._rows, self.reverse, start, stop)
+
+    # A switch of sort key, seen before it is made (the table draws its rows ahead). Only
+    # without a filter: a filtered order is made at the switch.
+
+    def row_in(self, sort_key: str, reverse: bool, job_id: str | None) -> int | None:
+        """The row `job_id` would be on after `set_sort(sort_key, reverse)` (None when that
+        order is not built yet, a filter is on, or the job is unknown)."""
+        order = None if self._matched is not None else self._orders.get(sort_key)
+        if order is None or job_id is None or job_id not in self._snaps:
+            return None
+        placed = self._pending.get(sort_key)
+        # A row waiting to move in that order sits under its old key meanwhile.
+        key = placed[job_id] if placed and job_id in placed else order.key(job_id)
+        index = order.index_of(job_id, key) if key is not None else None
+        if index is None:
+            return None
+        return len(order) - 1 - index if reverse else index
+
+    def ids_in(self, sort_key: str, reverse: bool, start: int, stop: int) -> list[str]:
+        """`ids_between` after `set_sort(sort_key, reverse)`; [] as `row_in` gives None."""
+        order = None if self._matched is not None else self._orders.get(sort_key)
+        return [] if order is None else _between(order, reverse, start, stop)
 
     def row_of(self, job_id: str) -> int | None:
         """The row showing `job_id` (None if filtered out or unknown): a binary search."""

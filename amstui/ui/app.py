@@ -40,7 +40,7 @@ from amstui.monitor.engine import RefreshEngine
 from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.gc_schedule import FullCollections
 from amstui.monitor.inert_text import inert
-from amstui.monitor.job_view import SORT_KEYS, JobView
+from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobStore, Transition
 from amstui.ui.commands import JobCommands
 from amstui.ui.confirm_cancel import ConfirmCancel
@@ -483,12 +483,7 @@ class AmstuiApp(App[int]):
         self.refresh_header()
 
     def action_next_sort(self) -> None:
-        # Columns in their order on screen, then the sort keys with no column on screen.
-        table = self.table
-        on_screen = [k for k in table.column_keys if k in SORT_KEYS]
-        keys = on_screen or list(SORT_KEYS)
-        index = keys.index(table.sort_key) if table.sort_key in keys else -1
-        table.set_sort(keys[(index + 1) % len(keys)])
+        self.table.set_sort(self.table.next_sort_key())
         self.refresh_status()
 
     def action_reverse_sort(self) -> None:

@@ -19,10 +19,12 @@ ETA and Duration columns give way before the Name gets too short (the Id always 
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from rich.segment import Segment
 from rich.style import Style
@@ -36,9 +38,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from amstui.monitor.inert_text import inert
-from amstui.monitor.job_view import SORT_KEYS, JobView
+from amstui.monitor.job_view import DESCENDING_FIRST, SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
 from amstui.ui.cell_cache import CellCache
@@ -99,6 +102,10 @@ PADDING = 1
 YIELDING = ("eta", "duration")
 #: Row strips kept (a few screens' worth; rows off screen keep nothing).
 STRIP_CACHE = 400
+#: Rows drawn ahead between two yields to the event loop (a cold row takes ~0.2 ms).
+DRAW_AHEAD_SLICE = 8
+#: Seconds the cursor stays on a job before the rows `s` would show are drawn ahead.
+CURSOR_RESTS = 0.1
 
 
 def columns_for(
@@ -337,6 +344,8 @@ class JobsTable(ScrollView, can_focus=True):
         #: Several accounts: the Account column's width and each row key's cell markup.
         self._account_width = 0
         self._account_cell: Callable[[str], str] | None = None
+        #: Draws ahead once the cursor rests (`_cursor_rests_in`), made on first use.
+        self._rest_timer: Timer | None = None
 
     def show_accounts(self, width: int, cell: Callable[[str], str]) -> None:
         """Add the Account column (first): `cell` gives a row key's markup."""
@@ -376,6 +385,14 @@ class JobsTable(ScrollView, can_focus=True):
     def column_keys(self) -> tuple[str, ...]:
         return self._layout.keys
 
+    def next_sort_key(self) -> str:
+        """The sort key `s` goes to: the columns in their order on screen, then the sort keys
+        with no column on screen."""
+        on_screen = [k for k in self.column_keys if k in SORT_KEYS]
+        keys = on_screen or list(SORT_KEYS)
+        index = keys.index(self.sort_key) if self.sort_key in keys else -1
+        return keys[(index + 1) % len(keys)]
+
     @property
     def job_filter_text(self) -> str:
         return self.view.filter_text
@@ -412,6 +429,12 @@ class JobsTable(ScrollView, can_focus=True):
     def drawn_job_ids(self) -> frozenset[str]:
         """Job ids whose rows are in the row cache (tests and benchmarks read it)."""
         return frozenset(self._strips)
+
+    def drawn_row(self, job_id: str) -> Strip | None:
+        """The row strip cached for `job_id` (tests read it: the same object when a frame
+        found the row in the cache)."""
+        cached = self._strips.get(job_id)
+        return None if cached is None else cached.strip
 
     def visible_job_ids(self) -> frozenset[str]:
         """Job ids of the rows on screen (the engine refreshes them first under a budget)."""
@@ -472,6 +495,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._update_virtual_size()
             self._restore_cursor()
             self.refresh()
+            self.call_after_refresh(self._draw_ahead)
             return
         self._refresh_changed_lines()
 
@@ -670,6 +694,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
         if self._cursor_id != old_id:
             self.post_message(self.CursorMoved(self._cursor_id))
+            self._cursor_rests_in(CURSOR_RESTS)
 
     def _refresh_row(self, row: int) -> None:
         y = row - self._top + 1
@@ -737,17 +762,60 @@ class JobsTable(ScrollView, can_focus=True):
         # Once this position is on screen, the pages above and below are drawn ahead.
         self.call_after_refresh(self._draw_ahead)
 
+    def _cursor_rests_in(self, delay: float) -> None:
+        """Draw ahead once the cursor has stayed on a job for `delay` seconds (not on every
+        row a held key passes)."""
+        timer = self._rest_timer
+        if timer is None:
+            timer = self._rest_timer = self.set_interval(delay, self._cursor_rested, pause=True)
+        timer.reset()
+        timer.resume()
+
+    def _cursor_rested(self) -> None:
+        if self._rest_timer is not None:
+            self._rest_timer.pause()
+        self._draw_ahead()
+
     def _draw_ahead(self) -> None:
-        """Draw into the cache the rows a page down or up would show (the rows a page key
-        brings are otherwise all drawn in the frame it waits for)."""
+        """Draw into the cache the rows a page down or up would show, and those `s` would
+        show (the next sort key's rows around the cursor's job), a slice at a time between
+        other work; the rows a page or sort key brings are otherwise all drawn in the frame
+        it waits for."""
         if not self._in_sight():
             return
-        frame = self._frame()
-        top, page = frame.top, self._rows_on_screen
+        top, page = self._top, self._rows_on_screen
+        ids = [
+            *self.view.ids_between(top + page, top + 2 * page),
+            *self.view.ids_between(max(top - page, 0), top),
+            *self._sort_ahead_ids(),
+        ]
+        self.run_worker(
+            partial(self._draw_rows, ids), group="draw-ahead", exclusive=True, exit_on_error=False
+        )
+
+    def _sort_ahead_ids(self) -> list[str]:
+        """The rows on screen after `s`: the view scrolled as `set_sort` scrolls it to keep
+        the cursor's job in sight."""
+        key = self.next_sort_key()
+        reverse = key in DESCENDING_FIRST
+        row = self.view.row_in(key, reverse, self._cursor_id)
+        if row is None:
+            return []
+        top, height = self._top, self._rows_on_screen
+        if row < top:
+            top = row
+        elif row >= top + height:
+            top = row - height + 1
+        return self.view.ids_in(key, reverse, top, top + height)
+
+    async def _draw_rows(self, job_ids: list[str]) -> None:
         entries = self.store.entries
-        ahead = self.view.ids_between(top + page, top + 2 * page)
-        behind = self.view.ids_between(max(top - page, 0), top)
-        for job_id in (*ahead, *behind):
-            entry = entries.get(job_id)
-            if entry is not None:
-                self._row(entry, job_id, frame)
+        for start in range(0, len(job_ids), DRAW_AHEAD_SLICE):
+            if not self._in_sight():
+                return
+            frame = self._frame()
+            for job_id in job_ids[start : start + DRAW_AHEAD_SLICE]:
+                entry = entries.get(job_id)
+                if entry is not None:
+                    self._row(entry, job_id, frame)
+            await asyncio.sleep(0)
