@@ -1,0 +1,360 @@
+"""`DetailLines`: the detail screen's body as one Line-API view (`ScrollView.render_line`).
+
+The body is a list of named sections (Timing, Tasks or Outputs, Job, Raw response), each a
+heading and blocks of two kinds:
+
+- `RenderedBlock`: a small Rich renderable (label rows, a task list, an exchange's head rows)
+  rendered to strips at the current width with the app's console, once per width or change;
+- `TextLinesBlock`: a body of text lines (the raw JSON pretty-printed, or a non-JSON body), of
+  which the virtual height is known from the lines' cell lengths without rendering anything.
+  A line is highlighted (JSON) and folded at the width (character folding, continuation rows
+  keep the line's indentation) only when it comes on screen, and its strips are cached.
+
+A Static per section made Textual lay out and render every section (the whole highlighted JSON
+included) on each frame that changed one; here a frame renders the rows on screen, nothing more.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from io import StringIO
+
+from rich.cells import cell_len, chop_cells
+from rich.console import Console, RenderableType
+from rich.highlighter import JSONHighlighter
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+#: Continuation rows of a folded line keep its indentation while at least this much room is left.
+MIN_FOLD_ROOM = 20
+
+
+def plain_text(renderable: RenderableType, width: int = 300) -> str:
+    """What a renderable shows, as plain text (no colour, trailing spaces removed)."""
+    console = Console(width=width, file=StringIO(), color_system=None, legacy_windows=False)
+    with console.capture() as capture:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in capture.get().splitlines())
+
+
+class RenderedBlock:
+    """A small renderable, rendered to strips once per width."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._width = -1
+        self._strips: list[Strip] = []
+
+    def strips(self, width: int, console: Console) -> list[Strip]:
+        if width != self._width:
+            options = console.options.update_width(width)
+            lines = console.render_lines(self.renderable, options, pad=False)
+            self._strips = [Strip(line) for line in lines]
+            self._width = width
+        return self._strips
+
+    def height(self, width: int, console: Console) -> int:
+        return len(self.strips(width, console))
+
+    def strip(self, row: int, width: int, console: Console) -> Strip:
+        return self.strips(width, console)[row]
+
+    def plain(self) -> str:
+        return plain_text(self.renderable)
+
+    def anchor(self, row: int, width: int) -> tuple[int, int]:
+        return (row, 0)
+
+    def row_of(self, anchor: tuple[int, int], width: int, console: Console) -> int:
+        return min(anchor[0], max(self.height(width, console) - 1, 0))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+class TextLinesBlock:
+    """Text lines (inert already: no control characters), highlighted as JSON when
+    `highlight`, folded at the width; only lines on screen are highlighted and folded."""
+
+    def __init__(self, lines: Sequence[str], *, highlight: bool, style: str = "") -> None:
+        self.lines = lines
+        self.highlight = highlight
+        self.style = style
+        #: Each line's width in cells (a wide character takes two).
+        self._cells = [cell_len(line) for line in lines]
+        self._width = -1
+        #: The first row of each line at the current width, and the total after the last.
+        self._starts: list[int] = []
+        #: Highlighted lines by index, and rows drawn at the current width by row.
+        self._texts: dict[int, Text] = {}
+        self._rows: dict[int, Strip] = {}
+        #: Lines highlighted so far (tests read it: only lines on screen are).
+        self.lines_highlighted = 0
+
+    def _layout(self, width: int) -> list[int]:
+        if width != self._width:
+            starts = [0] * (len(self.lines) + 1)
+            row = 0
+            for index, (line, cells) in enumerate(zip(self.lines, self._cells, strict=True)):
+                starts[index] = row
+                row += self._fold_count(line, cells, width)
+            starts[-1] = row
+            self._starts = starts
+            self._width = width
+            self._rows.clear()
+        return self._starts
+
+    @staticmethod
+    def _room(line: str, width: int) -> tuple[int, int]:
+        """The indentation of continuation rows and the room left on them."""
+        indent = _indent(line)
+        if width - indent < MIN_FOLD_ROOM:
+            indent = 0
+        return indent, max(width - indent, 1)
+
+    def _fold_count(self, line: str, cells: int, width: int) -> int:
+        if cells <= width:
+            return 1
+        if cells != len(line):  # wide characters: fold for real
+            return len(self._fold_offsets(line, width)) + 1
+        _, room = self._room(line, width)
+        return 1 + -(-(cells - width) // room)
+
+    def _fold_offsets(self, line: str, width: int) -> list[int]:
+        """Where the line's continuation rows start (character offsets)."""
+        if cell_len(line) <= width:
+            return []
+        _, room = self._room(line, width)
+        if cell_len(line) == len(line):
+            return list(range(width, len(line), room))
+        first = chop_cells(line, width)[0]
+        offsets = [len(first)]
+        offset = len(first)
+        for piece in chop_cells(line[offset:], room)[:-1]:
+            offset += len(piece)
+            offsets.append(offset)
+        return offsets
+
+    def height(self, width: int, console: Console) -> int:
+        return self._layout(width)[-1]
+
+    def _text(self, index: int) -> Text:
+        text = self._texts.get(index)
+        if text is None:
+            text = Text(self.lines[index], style=self.style, end="", no_wrap=True)
+            if self.highlight:
+                JSONHighlighter().highlight(text)
+                self.lines_highlighted += 1
+            self._texts[index] = text
+        return text
+
+    def strip(self, row: int, width: int, console: Console) -> Strip:
+        strip = self._rows.get(row)
+        if strip is not None:
+            return strip
+        starts = self._layout(width)
+        index = bisect_right(starts, row, 0, len(self.lines)) - 1
+        part = row - starts[index]
+        text = self._text(index)
+        piece = text
+        if part or self._cells[index] > width:
+            offsets = self._fold_offsets(text.plain, width)
+            pieces = text.divide(offsets)
+            piece = pieces[min(part, len(pieces) - 1)]
+            if part:
+                indent, _ = self._room(text.plain, width)
+                piece = Text(" " * indent, end="").append_text(piece)
+        strip = Strip(piece.render(console), piece.cell_len)
+        self._rows[row] = strip
+        return strip
+
+    def plain(self) -> str:
+        return "\n".join(self.lines)
+
+    def anchor(self, row: int, width: int) -> tuple[int, int]:
+        starts = self._layout(width)
+        index = bisect_right(starts, row, 0, len(self.lines)) - 1
+        return (index, row - starts[index])
+
+    def row_of(self, anchor: tuple[int, int], width: int, console: Console) -> int:
+        starts = self._layout(width)
+        index = min(anchor[0], max(len(self.lines) - 1, 0))
+        return min(starts[index] + anchor[1], max(starts[index + 1] - 1, starts[index]))
+
+
+Block = RenderedBlock | TextLinesBlock
+
+
+@dataclass
+class Section:
+    """A heading and its blocks; `name` is how the screen and the tests refer to it."""
+
+    name: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+class DetailLines(ScrollView, can_focus=True):
+    """The detail screen's body (see the module docstring)."""
+
+    COMPONENT_CLASSES = {"detail-lines--section"}
+
+    DEFAULT_CSS = """
+    DetailLines {
+        overflow-x: hidden;
+        & > .detail-lines--section {
+            text-style: bold;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._sections: list[Section] = []
+        #: At the laid-out width: each piece's first row (and the total after the last), and
+        #: the pieces: (section, place, what) where place -2 is the margin above a heading,
+        #: -1 the heading, and 0… the section's blocks.
+        self._width = -1
+        self._starts: list[int] = []
+        self._pieces: list[tuple[Section, int, Block | None]] = []
+
+    # ------------------------------------------------------------------ content
+
+    def set_section(self, section: Section, before: str | None = None) -> None:
+        """Add a section or replace the one of the same name; a new one goes before the
+        section named `before` (or last). What is at the top of the view stays there."""
+        anchor = self._anchor()
+        names = [s.name for s in self._sections]
+        if section.name in names:
+            self._sections[names.index(section.name)] = section
+        elif before in names:
+            self._sections.insert(names.index(before), section)
+        else:
+            self._sections.append(section)
+        self._relayout(anchor)
+
+    def remove_section(self, name: str) -> None:
+        if any(s.name == name for s in self._sections):
+            anchor = self._anchor()
+            self._sections = [s for s in self._sections if s.name != name]
+            self._relayout(anchor)
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self._sections if s.name == name), None)
+
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self._sections)
+
+    def section_row(self, name: str) -> int | None:
+        """The row of a section's heading (None: no such section, or not laid out yet)."""
+        self._ensure_layout()
+        for start, (section, place, _) in zip(self._starts, self._pieces, strict=False):
+            if place == -1 and section.name == name:
+                return start
+        return None
+
+    def text_blocks(self) -> Iterable[TextLinesBlock]:
+        for section in self._sections:
+            yield from (b for b in section.blocks if isinstance(b, TextLinesBlock))
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _ensure_layout(self) -> None:
+        width = self._content_width
+        if width > 0 and width != self._width:
+            self._layout(width)
+
+    def _layout(self, width: int) -> None:
+        console = self.app.console
+        starts: list[int] = []
+        pieces: list[tuple[Section, int, Block | None]] = []
+        row = 0
+        for section in self._sections:
+            for place in (-2, -1):  # the margin above the heading, the heading
+                starts.append(row)
+                pieces.append((section, place, None))
+                row += 1
+            for place, block in enumerate(section.blocks):
+                starts.append(row)
+                pieces.append((section, place, block))
+                row += block.height(width, console)
+        starts.append(row)
+        self._starts, self._pieces, self._width = starts, pieces, width
+        self.virtual_size = Size(width, row)
+
+    def _piece_at(self, row: int) -> int:
+        return bisect_right(self._starts, row, 0, len(self._pieces)) - 1
+
+    def _anchor(self) -> tuple[str, int, tuple[int, int]] | None:
+        """What is at the top of the view: a section, a place in it and a place in that
+        block (kept across layouts: a section's change above does not move the view)."""
+        if self._width <= 0 or not self._pieces:
+            return None
+        top = int(self.scroll_y)
+        if top <= 0:
+            return None
+        index = self._piece_at(top)
+        section, place, block = self._pieces[index]
+        inner = (0, 0) if block is None else block.anchor(top - self._starts[index], self._width)
+        return section.name, place, inner
+
+    def _relayout(self, anchor: tuple[str, int, tuple[int, int]] | None) -> None:
+        width = self._content_width
+        if width <= 0:
+            self._width = -1
+            return
+        self._layout(width)
+        self.refresh()
+        if anchor is None:
+            return
+        name, place, inner = anchor
+        for start, (section, at, block) in zip(self._starts, self._pieces, strict=False):
+            if section.name == name and at == place:
+                if block is not None:
+                    start += block.row_of(inner, width, self.app.console)
+                row = start
+                if row != int(self.scroll_y):
+                    self.scroll_to(y=row, animate=False)
+                return
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout(self._anchor())
+
+    # ------------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self._content_width
+        base = self.rich_style
+        if width <= 0:
+            return Strip.blank(0, base)
+        if width != self._width:
+            self._layout(width)
+        row = int(self.scroll_y) + y
+        if row >= self._starts[-1]:
+            return Strip.blank(width, base)
+        index = self._piece_at(row)
+        section, place, block = self._pieces[index]
+        if block is None:
+            if place == -1:
+                return self._heading(section.title, width, base)
+            return Strip.blank(width, base)
+        strip = block.strip(row - self._starts[index], width, self.app.console)
+        return strip.adjust_cell_length(width).apply_style(base)
+
+    def _heading(self, title: str, width: int, base: Style) -> Strip:
+        text = Text(title, end="", no_wrap=True)
+        text.truncate(width, overflow="ellipsis")
+        style = self.get_component_rich_style("detail-lines--section")
+        strip = Strip(text.render(self.app.console), text.cell_len)
+        return strip.adjust_cell_length(width).apply_style(base + style)
