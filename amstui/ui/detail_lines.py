@@ -27,7 +27,7 @@ from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -190,6 +190,8 @@ class TextLinesBlock:
 
 
 Block = RenderedBlock | TextLinesBlock
+#: A place in the body: a section's name, a place in it (see `DetailLines`), a block's anchor.
+Anchor = tuple[str, int, tuple[int, int]]
 
 
 @dataclass
@@ -224,6 +226,12 @@ class DetailLines(ScrollView, can_focus=True):
         self._width = -1
         self._starts: list[int] = []
         self._pieces: list[tuple[Section, int, Block | None]] = []
+        #: While a frame is drawn: the width, the base style and the headings' style.
+        self._frame: tuple[int, Style, Style] | None = None
+        #: What is at the top of the view (kept when the lines fold again at a new width),
+        #: and the row it moved to, until the view is scrolled there.
+        self._top_anchor: Anchor | None = None
+        self._pending_top: int | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -276,6 +284,7 @@ class DetailLines(ScrollView, can_focus=True):
             self._layout(width)
 
     def _layout(self, width: int) -> None:
+        old_width = self._width
         console = self.app.console
         starts: list[int] = []
         pieces: list[tuple[Section, int, Block | None]] = []
@@ -292,11 +301,23 @@ class DetailLines(ScrollView, can_focus=True):
         starts.append(row)
         self._starts, self._pieces, self._width = starts, pieces, width
         self.virtual_size = Size(width, row)
+        if old_width > 0 and self._top_anchor is not None:
+            # A new width (often found while drawing, before the resize event): the lines
+            # fold again, and the view goes where what was at its top now is.
+            top = self._row_of(self._top_anchor)
+            if top is not None and top != int(self.scroll_y):
+                self._pending_top = top
+                self.call_later(self._apply_pending_top)
+
+    def _apply_pending_top(self) -> None:
+        top, self._pending_top = self._pending_top, None
+        if top is not None:
+            self.scroll_to(y=top, animate=False)
 
     def _piece_at(self, row: int) -> int:
         return bisect_right(self._starts, row, 0, len(self._pieces)) - 1
 
-    def _anchor(self) -> tuple[str, int, tuple[int, int]] | None:
+    def _anchor(self) -> Anchor | None:
         """What is at the top of the view: a section, a place in it and a place in that
         block (kept across layouts: a section's change above does not move the view)."""
         if self._width <= 0 or not self._pieces:
@@ -309,52 +330,98 @@ class DetailLines(ScrollView, can_focus=True):
         inner = (0, 0) if block is None else block.anchor(top - self._starts[index], self._width)
         return section.name, place, inner
 
-    def _relayout(self, anchor: tuple[str, int, tuple[int, int]] | None) -> None:
+    def _row_of(self, anchor: Anchor) -> int | None:
+        """The row of an anchor in the current layout (None: its section is gone)."""
+        name, place, inner = anchor
+        for start, (section, at, block) in zip(self._starts, self._pieces, strict=False):
+            if section.name == name and at == place:
+                if block is not None:
+                    start += block.row_of(inner, self._width, self.app.console)
+                return start
+        return None
+
+    def _relayout(self, anchor: Anchor | None) -> None:
         width = self._content_width
         if width <= 0:
             self._width = -1
             return
         self._layout(width)
         self.refresh()
-        if anchor is None:
-            return
-        name, place, inner = anchor
-        for start, (section, at, block) in zip(self._starts, self._pieces, strict=False):
-            if section.name == name and at == place:
-                if block is not None:
-                    start += block.row_of(inner, width, self.app.console)
-                row = start
-                if row != int(self.scroll_y):
-                    self.scroll_to(y=row, animate=False)
-                return
+        row = self._row_of(anchor) if anchor is not None else None
+        if row is not None and row != int(self.scroll_y):
+            self.scroll_to(y=row, animate=False)
+        self._top_anchor = self._anchor()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._top_anchor = self._anchor()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._relayout(self._anchor())
+        self._ensure_layout()
+
+    # ------------------------------------------------------------------ scroll keys
+
+    # Not animated: each frame of a scroll animation would draw (and highlight) the lines it
+    # passes over, for a jump the user wants at once.
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False)
 
     # ------------------------------------------------------------------ drawing
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The width, the base and heading styles are read once for all the lines of a frame
+        # (each is a walk up the DOM).
+        self._frame = (
+            self._content_width,
+            self.rich_style,
+            self.get_component_rich_style("detail-lines--section"),
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        width = self._content_width
-        base = self.rich_style
+        width, base, heading = self._frame or (
+            self._content_width,
+            self.rich_style,
+            self.get_component_rich_style("detail-lines--section"),
+        )
         if width <= 0:
             return Strip.blank(0, base)
         if width != self._width:
             self._layout(width)
-        row = int(self.scroll_y) + y
+        top = self._pending_top
+        row = (int(self.scroll_y) if top is None else top) + y
         if row >= self._starts[-1]:
             return Strip.blank(width, base)
         index = self._piece_at(row)
         section, place, block = self._pieces[index]
         if block is None:
             if place == -1:
-                return self._heading(section.title, width, base)
+                return self._heading(section.title, width, base + heading)
             return Strip.blank(width, base)
         strip = block.strip(row - self._starts[index], width, self.app.console)
         return strip.adjust_cell_length(width).apply_style(base)
 
-    def _heading(self, title: str, width: int, base: Style) -> Strip:
+    def _heading(self, title: str, width: int, style: Style) -> Strip:
         text = Text(title, end="", no_wrap=True)
         text.truncate(width, overflow="ellipsis")
-        style = self.get_component_rich_style("detail-lines--section")
         strip = Strip(text.render(self.app.console), text.cell_len)
-        return strip.adjust_cell_length(width).apply_style(base + style)
+        return strip.adjust_cell_length(width).apply_style(style)
