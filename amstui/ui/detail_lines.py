@@ -23,6 +23,7 @@ from io import StringIO
 
 from rich.cells import cell_len, chop_cells
 from rich.console import Console, RenderableType
+from rich.containers import Lines
 from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
@@ -95,6 +96,8 @@ class TextLinesBlock:
         #: Highlighted lines by index, and rows drawn at the current width by row.
         self._texts: dict[int, Text] = {}
         self._rows: dict[int, Strip] = {}
+        #: Lines longer than the width, divided into their rows' pieces, by index.
+        self._folded: dict[int, Lines] = {}
         #: Lines highlighted so far (tests read it: only lines on screen are).
         self.lines_highlighted = 0
 
@@ -109,6 +112,7 @@ class TextLinesBlock:
             self._starts = starts
             self._width = width
             self._rows.clear()
+            self._folded.clear()
         return self._starts
 
     @staticmethod
@@ -165,8 +169,10 @@ class TextLinesBlock:
         text = self._text(index)
         piece = text
         if part or self._cells[index] > width:
-            offsets = self._fold_offsets(text.plain, width)
-            pieces = text.divide(offsets)
+            pieces = self._folded.get(index)
+            if pieces is None:
+                # Cached: a long line (a body that is one line) has hundreds of rows on screen.
+                pieces = self._folded[index] = text.divide(self._fold_offsets(text.plain, width))
             piece = pieces[min(part, len(pieces) - 1)]
             if part:
                 indent, _ = self._room(text.plain, width)
