@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 
 from amstui.monitor.inert_text import inert
@@ -100,7 +101,7 @@ async def test_long_lines_fold_at_the_width_and_keep_their_indentation() -> None
 
 
 async def test_a_resize_folds_again_and_keeps_the_view_on_what_it_showed() -> None:
-    heading = RenderedBlock(inert("head"))
+    heading = RenderedBlock(Text("head"))
     body = TextLinesBlock([f"  line {i:04d} " + "y" * 70 for i in range(300)], highlight=False)
     app = LinesApp([Section("raw", "Raw", [heading, body])])
     async with app.run_test(size=(120, 30)) as pilot:
@@ -213,3 +214,44 @@ async def test_sections_read_back_as_text_and_a_tick_keeps_the_raw_lines() -> No
         assert list(screen.query_one(DetailLines).text_blocks()) == before
         raw: Any = screen.section_text("raw")
         assert '"odata.metadata"' in raw
+
+
+class CountingLines(DetailLines):
+    """Counts the rows drawn (by their row in the body)."""
+
+    def __init__(self) -> None:
+        super().__init__(id="body")
+        self.drawn: list[int] = []
+
+    def render_line(self, y: int) -> Any:
+        self.drawn.append(int(self.scroll_y) + y)
+        return super().render_line(y)
+
+
+class CountingApp(LinesApp):
+    def compose(self) -> ComposeResult:
+        yield CountingLines()
+
+
+async def test_a_section_changed_in_place_repaints_only_its_changed_rows() -> None:
+    timing = Section("timing", "Timing", [RenderedBlock(Text("State  a\nElapsed  1s\nETA  —"))])
+    raw = Section("raw", "Raw", [TextLinesBlock(big_json(50), highlight=True)])
+    app = CountingApp([timing, raw])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = app.query_one(CountingLines)
+        assert lines.drawn
+        lines.drawn.clear()
+        # The clock moved: one row of the timing reads differently.
+        moved = RenderedBlock(Text("State  a\nElapsed  2s\nETA  —"))
+        lines.set_section(Section("timing", "Timing", [moved]))
+        await pilot.pause()
+        assert set(lines.drawn) == {3}  # margin, heading, State, then Elapsed
+        assert shown(lines)[3] == "Elapsed  2s"
+        # A section that grows lays the body out again: every row on screen is drawn.
+        lines.drawn.clear()
+        taller = RenderedBlock(Text("State  a\nElapsed  3s\nETA  —\nStale  yes"))
+        lines.set_section(Section("timing", "Timing", [taller]))
+        await pilot.pause()
+        assert len(set(lines.drawn)) >= 20
+        assert shown(lines)[5] == "Stale  yes"

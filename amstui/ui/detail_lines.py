@@ -247,7 +247,11 @@ class DetailLines(ScrollView, can_focus=True):
         anchor = self._anchor()
         names = [s.name for s in self._sections]
         if section.name in names:
-            self._sections[names.index(section.name)] = section
+            index = names.index(section.name)
+            if self._replace_in_place(self._sections[index], section):
+                self._sections[index] = section
+                return
+            self._sections[index] = section
         elif before in names:
             self._sections.insert(names.index(before), section)
         else:
@@ -259,6 +263,35 @@ class DetailLines(ScrollView, can_focus=True):
             anchor = self._anchor()
             self._sections = [s for s in self._sections if s.name != name]
             self._relayout(anchor)
+
+    def _replace_in_place(self, old: Section, new: Section) -> bool:
+        """Swap a section for one of the same height at the laid-out width, repainting only
+        the rows that differ (the clock moving the timing's Elapsed repaints one row, not the
+        screen). False: the heights differ (or nothing is laid out), lay out again."""
+        width = self._width
+        if width <= 0 or width != self._content_width or old.title != new.title:
+            return False
+        if len(old.blocks) != len(new.blocks):
+            return False
+        if any(isinstance(block, TextLinesBlock) for block in (*old.blocks, *new.blocks)):
+            return False  # comparing would draw (and highlight) every line
+        console = self.app.console
+        pairs = list(zip(old.blocks, new.blocks, strict=True))
+        if any(a.height(width, console) != b.height(width, console) for a, b in pairs):
+            return False
+        starts = dict(zip((id(b) for _, _, b in self._pieces), self._starts, strict=False))
+        self._pieces = [
+            (new, place, None if block is None else new.blocks[place])
+            if section is old
+            else (section, place, block)
+            for section, place, block in self._pieces
+        ]
+        for before, after in pairs:
+            start = starts[id(before)]
+            for row in range(after.height(width, console)):
+                if before.strip(row, width, console) != after.strip(row, width, console):
+                    self.refresh_lines(start + row)
+        return True
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self._sections if s.name == name), None)
