@@ -255,3 +255,26 @@ async def test_a_section_changed_in_place_repaints_only_its_changed_rows() -> No
         await pilot.pause()
         assert len(set(lines.drawn)) >= 20
         assert shown(lines)[5] == "Stale  yes"
+
+
+async def test_a_raw_response_refetched_below_the_screen_repaints_nothing_on_it() -> None:
+    rows = "\n".join(f"Row {i}  value" for i in range(40))
+    timing = Section("timing", "Timing", [RenderedBlock(Text(rows))])
+    body = big_json(100)
+    app = CountingApp([timing, Section("raw", "Raw", [TextLinesBlock(body, highlight=True)])])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = app.query_one(CountingLines)
+        height = lines.virtual_size.height
+        lines.drawn.clear()
+        # Refetched: a value changed, the same number of lines (the body's height is the same).
+        again = TextLinesBlock(
+            [line.replace('"State": 1', '"State": 2') for line in body], highlight=True
+        )
+        lines.set_section(Section("raw", "Raw", [again]))
+        await pilot.pause()
+        assert lines.drawn == [] and again.lines_highlighted == 0
+        assert lines.virtual_size.height == height
+        await pilot.press("end")
+        await pilot.pause()
+        assert shown(lines)[-1] == "}" and again.lines_highlighted > 0

@@ -256,13 +256,14 @@ class DetailLines(ScrollView, can_focus=True):
             self._sections.insert(names.index(before), section)
         else:
             self._sections.append(section)
-        self._relayout(anchor)
+        self._relayout(anchor, self._sections.index(section))
 
     def remove_section(self, name: str) -> None:
         if any(s.name == name for s in self._sections):
             anchor = self._anchor()
+            index = [s.name for s in self._sections].index(name)
             self._sections = [s for s in self._sections if s.name != name]
-            self._relayout(anchor)
+            self._relayout(anchor, index)
 
     def _replace_in_place(self, old: Section, new: Section) -> bool:
         """Swap a section for one of the same height at the laid-out width, repainting only
@@ -379,17 +380,33 @@ class DetailLines(ScrollView, can_focus=True):
                 return start
         return None
 
-    def _relayout(self, anchor: Anchor | None) -> None:
+    def _relayout(self, anchor: Anchor | None, changed: int) -> None:
+        """Lay out again after the section at index `changed` (and those below it) moved or
+        changed; the rows above it are repainted only if the view scrolls."""
         width = self._content_width
         if width <= 0:
             self._width = -1
             return
         self._layout(width)
-        self.refresh()
         row = self._row_of(anchor) if anchor is not None else None
         if row is not None and row != int(self.scroll_y):
-            self.scroll_to(y=row, animate=False)
+            self.scroll_to(y=row, animate=False)  # scrolling repaints the view
+        else:
+            # The section's margin row is its first: a raw response arriving below the
+            # screen repaints nothing on it.
+            first = self._section_start(changed)
+            self.refresh_lines(first, max(self._starts[-1] - first, 0) + self.size.height)
         self._top_anchor = self._anchor()
+
+    def _section_start(self, index: int) -> int:
+        """The first row (its margin) of the section at `index`, or the end of the body."""
+        if index >= len(self._sections):
+            return self._starts[-1]
+        section = self._sections[index]
+        for start, (at, place, _) in zip(self._starts, self._pieces, strict=False):
+            if at is section and place == -2:
+                return start
+        return 0
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
