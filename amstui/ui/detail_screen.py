@@ -298,8 +298,10 @@ class DetailScreen(Screen[None]):
         title.append_text(state_text(entry.job, entry.gone))
         title.append(f"  {inert(entry.job.name)}  ", "bold")
         title.append(inert(entry.job.id), "dim")
-        self._title = title
-        self.query_one("#detail-title", Static).update(title)
+        if title != self._title:
+            self._title = title
+            # One row high (app.tcss): no layout needed when it changes.
+            self.query_one("#detail-title", Static).update(title, layout=False)
         lines = self.query_one(DetailLines)
         lines.set_section(Section("timing", "Timing", [RenderedBlock(timing_table(entry, now))]))
         if entry.job.outputs is not None:  # v3
