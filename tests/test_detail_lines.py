@@ -8,12 +8,13 @@ import json
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 
 from amstui.monitor.inert_text import inert
 from amstui.ui.demo_rig import frozen_rig
 from amstui.ui.detail_lines import DetailLines, RenderedBlock, Section, TextLinesBlock
-from amstui.ui.detail_screen import DetailScreen, body_lines
+from amstui.ui.detail_screen import MAX_JSON_CHARS, DetailScreen, body_lines
 
 MEDIA_PROCESSOR = "nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56"
 
@@ -185,6 +186,14 @@ async def test_j_lands_on_the_raw_section_and_t_goes_back_to_the_top() -> None:
         await pilot.press("T")
         await pilot.pause()
         assert shown(lines)[1] == "Timing"
+        # The mouse wheel scrolls it (at once, not animated).
+        for _ in range(3):
+            lines.post_message(events.MouseScrollDown(lines, 5, 5, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert lines.scroll_y >= 3 and shown(lines)[0] != ""
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert lines.scroll_y >= 3 + lines.scrollable_content_region.height - 1
         await pilot.press("end")
         await pilot.pause()
         assert shown(lines)[-1] == "}"
@@ -278,3 +287,18 @@ async def test_a_raw_response_refetched_below_the_screen_repaints_nothing_on_it(
         await pilot.press("end")
         await pilot.pause()
         assert shown(lines)[-1] == "}" and again.lines_highlighted > 0
+
+
+def test_body_lines_cover_json_text_empty_and_oversized_bodies() -> None:
+    # JSON: pretty-printed, highlighted; a bidi override in a string becomes an escape.
+    lines, is_json = body_lines('{"Name":"a\u202eb","N":[1,2]}')
+    assert is_json and lines[0] == "{" and lines[1] == '  "Name": "a\\u202eb",'
+    # Not JSON: as it came, controls as escapes, tabs as spaces, not highlighted.
+    lines, is_json = body_lines("<html>\n\tbad\x1b[2J gateway\r\n</html>")
+    assert not is_json
+    assert lines == ["<html>", "        bad\\x1b[2J gateway\\r", "</html>"]
+    assert body_lines("") == (["(empty body)"], False)
+    # JSON over the cap: cut at MAX_JSON_CHARS and shown as text (highlighting it would not pay).
+    big = json.dumps({"v": "x" * (MAX_JSON_CHARS + 10)})
+    lines, is_json = body_lines(big)
+    assert not is_json and len(lines) == 1 and len(lines[0]) == MAX_JSON_CHARS
