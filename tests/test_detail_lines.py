@@ -221,7 +221,7 @@ async def test_sections_read_back_as_text_and_a_tick_keeps_the_raw_lines() -> No
         # The job changing without new exchanges keeps the raw lines (no new highlighting).
         screen.render_job()
         assert list(screen.query_one(DetailLines).text_blocks()) == before
-        raw: Any = screen.section_text("raw")
+        raw = screen.section_text("raw")
         assert '"odata.metadata"' in raw
 
 
