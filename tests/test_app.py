@@ -205,15 +205,15 @@ async def test_detail_pane_shows_raw_json_and_request_id() -> None:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, DetailScreen) and screen.job_id == target
-        raw = plain(screen.query_one("#detail-raw"))
+        raw = screen.section_text("raw")
         emu = rig.emulator
         record = app.store.exchanges(target)[0]
         assert record.request_id and record.request_id in raw
         assert '"odata.metadata"' in raw and target in raw
         assert "GET http://127.0.0.1/api/Jobs('" in raw
-        timing = plain(screen.query_one("#detail-timing"))
+        timing = screen.section_text("timing")
         assert "Created" in timing and "StartTime" in timing and "Queue wait" in timing
-        tasks = plain(screen.query_one("#detail-tasks"))
+        tasks = screen.section_text("tasks")
         assert "WaitingForFreeResources" in tasks
         # Live while open: progress moves on the next cycle.
         before = app.store.entries[target].job.progress

@@ -113,9 +113,9 @@ async def test_a_finished_job_with_a_failed_output_is_flagged_in_table_and_detai
         assert isinstance(screen, DetailScreen)
         word = labels.job_state_word(job)
         assert "output" in word and "failed" in word
-        assert word in plain(screen.query_one("#detail-title"))
-        assert word in plain(screen.query_one("#detail-timing"))
-        outputs = plain(screen.query_one("#detail-tasks"))
+        assert word in screen.section_text("title")
+        assert word in screen.section_text("timing")
+        outputs = screen.section_text("tasks")
         error = job.failed_outputs[0].error
         assert error is not None
         assert error.code in outputs and "Category" in outputs and "Retry" in outputs
@@ -144,19 +144,19 @@ async def test_the_detail_of_a_v3_job_shows_outputs_job_fields_and_arm_headers()
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, DetailScreen)
-        assert screen.query_one("#detail-job").display
-        fields = plain(screen.query_one("#detail-job"))
+        assert "job" in screen.section_names()
+        fields = screen.section_text("job")
         assert job.transform and job.transform in fields
         assert job.inputs[0][:40] in fields
         assert "tenant = [b]acme[/b]" in fields and "order = 42" in fields
         assert "nightly [red]batch[/red]" in fields
         assert job.created_by and job.created_by in fields
-        outputs = plain(screen.query_one("#detail-tasks"))
-        assert "Outputs" in plain(screen.query_one("#detail-tasks-title"))
+        outputs = screen.section_text("tasks")
+        assert "Outputs" in screen.section_text("tasks-title")
         for output in job.outputs or ():
             assert output.label in outputs and f"{output.progress}%" in outputs
         assert "Started" in outputs and "Ended" in outputs
-        raw = plain(screen.query_one("#detail-raw"))
+        raw = screen.section_text("raw")
         assert "x-ms-correlation-request-id" in raw and "Reads remaining" in raw
         exchange = app.store.exchanges(job_id)[-1]
         assert (exchange.header("x-ms-request-id") or "?") in raw
@@ -177,9 +177,9 @@ async def test_the_detail_of_a_v3_job_shows_outputs_job_fields_and_arm_headers()
         await pilot.pause()
         screen = rig2.app.screen
         assert isinstance(screen, DetailScreen)
-        assert not screen.query_one("#detail-job").display
-        assert "Tasks" in plain(screen.query_one("#detail-tasks-title"))
-        assert "Reads remaining" not in plain(screen.query_one("#detail-raw"))
+        assert "job" not in screen.section_names()
+        assert "Tasks" in screen.section_text("tasks-title")
+        assert "Reads remaining" not in screen.section_text("raw")
 
 
 async def test_the_transform_filter() -> None:

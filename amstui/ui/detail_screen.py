@@ -11,12 +11,10 @@ import json
 from datetime import datetime, timedelta
 
 from rich.console import Group, RenderableType
-from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -27,6 +25,7 @@ from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
+from amstui.ui.detail_lines import Block, DetailLines, RenderedBlock, Section, TextLinesBlock
 from amstui.ui.key_footer import KeyFooter
 from amstui.ui.label_rows import LabelRows
 from amstui.ui.messages import JobsChanged, RefreshJob
@@ -163,9 +162,9 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
     return Group(*parts)
 
 
-def exchange_renderable(exchange: Exchange, arm: bool = False) -> RenderableType:
-    """One request and its answer; `arm` (a v3 job) adds the ARM correlation id and the
-    reads the subscription has left."""
+def exchange_head(exchange: Exchange, arm: bool = False) -> LabelRows:
+    """One request's rows: request line, status, latency, request ids; `arm` (a v3 job) adds
+    the ARM correlation id and the reads the subscription has left."""
     head = LabelRows()
     head.add_row("Request", Text(inert(exchange.request_line)))
     status = str(exchange.status) if exchange.status is not None else f"— ({exchange.error})"
@@ -179,20 +178,34 @@ def exchange_renderable(exchange: Exchange, arm: bool = False) -> RenderableType
         reads = exchange.header("x-ms-ratelimit-remaining-subscription-reads") or "—"
         head.add_row("Reads remaining", Text(inert(reads)))
     head.add_row("Fetched", Text(cells.timestamp(exchange.started_at)))
-    body: RenderableType
-    text = exchange.body
     if exchange.body_truncated:
         head.add_row("Body", "truncated at 1 MiB")
+    return head
+
+
+def body_lines(text: str) -> tuple[list[str], bool]:
+    """A response body as the lines to show, and whether they are JSON to highlight: JSON
+    pretty-printed (up to `MAX_JSON_CHARS`), anything else (or a longer body) as it came, cut
+    at `MAX_JSON_CHARS`. Control and hiding characters become escapes; tabs become spaces."""
     try:
-        json.loads(text)
-        body = (
-            JSON(text[:MAX_JSON_CHARS], indent=2)
-            if len(text) <= MAX_JSON_CHARS
-            else Text(inert(text[:MAX_JSON_CHARS], keep_lines=True))
-        )
+        data = json.loads(text)
     except ValueError:
-        body = Text(inert(text[:MAX_JSON_CHARS], keep_lines=True) or "(empty body)")
-    return Group(head, Text(""), body)
+        shown = inert(text[:MAX_JSON_CHARS], keep_lines=True).expandtabs(8)
+        return (shown.split("\n") if shown else ["(empty body)"]), False
+    if len(text) > MAX_JSON_CHARS:
+        return inert(text[:MAX_JSON_CHARS], keep_lines=True).expandtabs(8).split("\n"), False
+    pretty = json.dumps(data, indent=2, ensure_ascii=False)
+    return inert(pretty, keep_lines=True).split("\n"), True
+
+
+def exchange_blocks(exchange: Exchange, arm: bool = False) -> list[Block]:
+    """One request and its answer: the head rows, a blank row, the body's lines."""
+    lines, is_json = body_lines(exchange.body)
+    return [
+        RenderedBlock(exchange_head(exchange, arm)),
+        RenderedBlock(Text("")),
+        TextLinesBlock(lines, highlight=is_json),
+    ]
 
 
 class DetailScreen(Screen[None]):
@@ -214,31 +227,22 @@ class DetailScreen(Screen[None]):
         #: The version of the job last drawn (a change to another job redraws nothing).
         self._drawn = -1
         self._raw_drawn: tuple[Exchange, ...] = ()
+        self._title = Text()
 
     def show_job(self, job_id: str) -> None:
         """Point the (reused) screen at another job. The timing and tasks are drawn at once;
-        the raw JSON (the costly part to highlight) a frame later."""
+        the raw JSON a frame later (only its lines on screen are highlighted, when drawn)."""
         self.job_id = job_id
         if self.is_mounted:
             self.render_job(raw=False)
             self._raw_drawn = ()
-            self.query_one("#detail-raw", Static).update(Text("…", "dim"))
-            self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+            self._set_raw([RenderedBlock(Text("…", "dim"))])
+            self.query_one(DetailLines).scroll_home(animate=False)
             self.call_after_refresh(self._render_raw)
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
-        with VerticalScroll(id="detail-body"):
-            yield Static(Text("Timing", "bold"), classes="section")
-            yield Static(id="detail-timing")
-            yield Static(Text("Tasks", "bold"), classes="section", id="detail-tasks-title")
-            yield Static(id="detail-tasks")
-            yield Static(Text("Job", "bold"), classes="section v3-only", id="detail-job-title")
-            yield Static(id="detail-job", classes="v3-only")
-            yield Static(
-                Text("Raw OData response", "bold"), classes="section", id="detail-raw-title"
-            )
-            yield Static(id="detail-raw")
+        yield DetailLines(id="detail-body")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -264,6 +268,26 @@ class DetailScreen(Screen[None]):
         if self.is_current and entry is not None and not entry.job.is_final:
             self.render_job(raw=False)
 
+    # ------------------------------------------------------------------ sections
+
+    def section_text(self, name: str) -> str:
+        """A section's plain text: `title`, `timing`, `tasks` (a v3 job's outputs), `job`
+        (v3 only), `raw`; the heading of one with `NAME-title`; "" when not shown."""
+        if name == "title":
+            return self._title.plain
+        lines = self.query_one(DetailLines)
+        heading = name.endswith("-title")
+        section = lines.section(name.removesuffix("-title"))
+        if section is None:
+            return ""
+        if heading:
+            return section.title
+        return "\n".join(block.plain() for block in section.blocks)
+
+    def section_names(self) -> tuple[str, ...]:
+        """The sections shown, top to bottom."""
+        return self.query_one(DetailLines).section_names()
+
     def render_job(self, raw: bool = True) -> None:
         entry = self.store.get(self.job_id)
         if entry is None:
@@ -274,51 +298,60 @@ class DetailScreen(Screen[None]):
         title.append_text(state_text(entry.job, entry.gone))
         title.append(f"  {inert(entry.job.name)}  ", "bold")
         title.append(inert(entry.job.id), "dim")
-        self.query_one("#detail-title", Static).update(title)
-        self.query_one("#detail-timing", Static).update(timing_table(entry, now))
-        v3 = entry.job.outputs is not None
-        for widget in self.query(".v3-only"):
-            widget.display = v3
-        if v3:
-            self.query_one("#detail-job", Static).update(job_table(entry.job))
-            self.query_one("#detail-tasks-title", Static).update(Text("Outputs", "bold"))
-            self.query_one("#detail-tasks", Static).update(outputs_renderable(entry, now))
-            self.query_one("#detail-raw-title", Static).update(
-                Text("Raw ARM / MK.IO response", "bold")
-            )
+        if title != self._title:
+            self._title = title
+            # One row high (app.tcss): no layout needed when it changes.
+            self.query_one("#detail-title", Static).update(title, layout=False)
+        lines = self.query_one(DetailLines)
+        lines.set_section(Section("timing", "Timing", [RenderedBlock(timing_table(entry, now))]))
+        if entry.job.outputs is not None:  # v3
+            outputs = RenderedBlock(outputs_renderable(entry, now))
+            lines.set_section(Section("tasks", "Outputs", [outputs]), before="raw")
+            job = Section("job", "Job", [RenderedBlock(job_table(entry.job))])
+            lines.set_section(job, before="raw")
         else:
-            self.query_one("#detail-tasks-title", Static).update(Text("Tasks", "bold"))
-            self.query_one("#detail-tasks", Static).update(tasks_renderable(entry, now))
-            self.query_one("#detail-raw-title", Static).update(Text("Raw OData response", "bold"))
+            tasks = RenderedBlock(tasks_renderable(entry, now))
+            lines.set_section(Section("tasks", "Tasks", [tasks]), before="raw")
+            lines.remove_section("job")
         if raw:
             self._render_raw()
+
+    def _raw_title(self) -> str:
+        entry = self.store.get(self.job_id)
+        v3 = entry is not None and entry.job.outputs is not None
+        return "Raw ARM / MK.IO response" if v3 else "Raw OData response"
+
+    def _set_raw(self, blocks: list[Block]) -> None:
+        self.query_one(DetailLines).set_section(Section("raw", self._raw_title(), blocks))
 
     def _render_raw(self) -> None:
         exchanges = self.store.exchanges(self.job_id)
         if exchanges and exchanges == self._raw_drawn:
-            return  # highlighting the JSON is the costly part: only when it changed
+            return  # only when the exchanges changed: the lines on screen are drawn again
         self._raw_drawn = exchanges
-        raw: RenderableType
+        blocks: list[Block] = []
         if exchanges:
             entry = self.store.get(self.job_id)
             arm = entry is not None and entry.job.outputs is not None
-            raw = Group(*(exchange_renderable(e, arm) for e in exchanges))
+            for index, exchange in enumerate(exchanges):
+                if index:
+                    blocks.append(RenderedBlock(Text("")))
+                blocks += exchange_blocks(exchange, arm)
         else:
-            raw = Text("fetching the job's record…", "dim")
-        self.query_one("#detail-raw", Static).update(raw)
+            blocks.append(RenderedBlock(Text("fetching the job's record…", "dim")))
+        self._set_raw(blocks)
 
     def action_back(self) -> None:
         self.dismiss()
 
     def action_jump_raw(self) -> None:
-        body = self.query_one("#detail-body", VerticalScroll)
-        section = self.query_one("#detail-raw", Static)
-        body.scroll_to(
-            y=max(section.region.y - body.region.y + body.scroll_y - 1, 0), animate=False
-        )
+        lines = self.query_one(DetailLines)
+        row = lines.section_row("raw")
+        if row is not None:
+            lines.scroll_to(y=row, animate=False)
 
     def action_jump_top(self) -> None:
-        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        self.query_one(DetailLines).scroll_home(animate=False)
 
     def action_refresh_job(self) -> None:
         self.post_message(RefreshJob(self.job_id))
