@@ -24,7 +24,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from rich.segment import Segment
 from rich.style import Style
@@ -39,6 +38,7 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.worker import Worker
 
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import DESCENDING_FIRST, SORT_KEYS, JobView
@@ -346,6 +346,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._account_cell: Callable[[str], str] | None = None
         #: Draws ahead once the cursor rests (`_cursor_rests_in`), made on first use.
         self._rest_timer: Timer | None = None
+        #: The rows being drawn ahead (`_draw_ahead`); a newer call replaces it.
+        self._drawing_ahead: Worker[None] | None = None
 
     def show_accounts(self, width: int, cell: Callable[[str], str]) -> None:
         """Add the Account column (first): `cell` gives a row key's markup."""
@@ -789,8 +791,12 @@ class JobsTable(ScrollView, can_focus=True):
             *self.view.ids_between(max(top - page, 0), top),
             *self._sort_ahead_ids(),
         ]
-        self.run_worker(
-            partial(self._draw_rows, ids), group="draw-ahead", exclusive=True, exit_on_error=False
+
+        async def draw() -> None:  # a callable: a worker cancelled unstarted makes no coroutine
+            await self._draw_rows(ids)
+
+        self._drawing_ahead = self.run_worker(
+            draw, group="draw-ahead", exclusive=True, exit_on_error=False
         )
 
     def _sort_ahead_ids(self) -> list[str]:
