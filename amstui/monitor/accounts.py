@@ -138,6 +138,11 @@ class EngineSet:
         return self._by_name.get(name)
 
     @property
+    def loaded(self) -> bool:
+        """True once every account's first full listing is in."""
+        return all(feed.engine.loaded for feed in self.feeds)
+
+    @property
     def names(self) -> list[str]:
         return [feed.name for feed in self.feeds]
 

@@ -295,6 +295,11 @@ class RefreshEngine:
             return None
         return max(1, math.floor(self.requests_per_second * self.interval) - spent)
 
+    @property
+    def loaded(self) -> bool:
+        """True once a first full listing is in (the table has every job the account had)."""
+        return self._loaded
+
     async def _discover(self, report: CycleReport) -> list[Any]:
         scope = self.scope
         if self.traits.per_transform and not scope.ids:

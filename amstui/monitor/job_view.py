@@ -44,8 +44,8 @@ DESCENDING_FIRST = ("created", "progress", "duration", "priority")
 #: Changes at once from which the order is rebuilt rather than updated one job at a time
 #: (and the orders of the other sort keys are dropped, to be built again when quiet).
 BULK_AT = 2000
-#: Rows a slice of `build_orders` takes (about a millisecond at 100,000 jobs).
-BUILD_SLICE = 1_000
+#: Rows a slice of `build_orders` takes (a millisecond or two at 100,000 jobs).
+BUILD_SLICE = 2_000
 #: Rows per bucket when an order is built in slices (one bucket is sorted in one go).
 BUCKET_ROWS = 1_000
 #: A slice moving rows of an order not in use takes this many times fewer rows (a move is a

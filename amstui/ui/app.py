@@ -64,6 +64,8 @@ GC_TICK_EVERY = 5.0
 #: built only once no such batch came for `LOAD_QUIET` seconds.
 LOAD_BATCH = 500
 LOAD_QUIET = 0.5
+#: Seconds between two slices of building orders (the slices take about as long).
+ORDER_PAUSE = 0.002
 #: Signals that end the app through its normal exit (terminal restored), with their exit codes.
 EXIT_SIGNALS = ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP))
 #: More endings than this in one burst are summed up in one toast.
@@ -241,10 +243,10 @@ class AmstuiApp(App[int]):
         self.apply_changes()
 
     async def _build_orders(self) -> None:
-        """The orders of the other sort keys, built (and kept moving) a slice of about a
-        millisecond at a time once jobs are loaded, so that `s` switches to an order that is
-        there (see `JobView.build_orders`). Between two slices everything else that is ready
-        runs first (keys, frames, refreshes): the building takes only time nobody else wants."""
+        """The orders of the other sort keys, built (and kept moving) a slice of a millisecond
+        or two at a time once jobs are loaded, so that `s` switches to an order that is there
+        (see `JobView.build_orders`). Between two slices everything else that is ready runs
+        first (keys, frames, refreshes, the terminal's threads)."""
         try:
             while True:
                 wait = self._orders_wait_until - time.monotonic()
@@ -252,9 +254,18 @@ class AmstuiApp(App[int]):
                     # A load is under way: its next batch would drop or unsettle what is built.
                     await asyncio.sleep(wait)
                     continue
+                if not self.engine.loaded and self.engine.status.state in ("connecting", "live"):
+                    # A first load in progress: its pages come in batches seconds apart at
+                    # 100,000 jobs, and each drops the orders built meanwhile (2 s of wasted
+                    # work, slowing the load it waits for).
+                    await asyncio.sleep(LOAD_QUIET)
+                    continue
                 if not self.view.build_orders():
                     return
-                await asyncio.sleep(0)
+                # A pause, not just a turn of the loop: the terminal's reader and writer
+                # threads need the interpreter too (a busy main thread holds them off up to
+                # 5 ms a time: keys through a terminal took 100+ ms while orders were built).
+                await asyncio.sleep(ORDER_PAUSE)
         finally:
             self._building_orders = False
 

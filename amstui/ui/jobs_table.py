@@ -824,4 +824,4 @@ class JobsTable(ScrollView, can_focus=True):
                 entry = entries.get(job_id)
                 if entry is not None:
                     self._row(entry, job_id, frame)
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.001)  # the terminal's threads get their turn too
