@@ -579,12 +579,24 @@ class JobView:
             return
         self._shown = SortedRows(self._order.key, self._order.select(matched), presorted=True)
 
-    def _reload(self) -> None:
-        """Everything afresh: snapshots, the order in use (the others are built when quiet)."""
-        now, snaps = self.store.now(), self._snaps
-        snaps.clear()
-        for job_id, entry in self.store.entries.items():
-            snaps[job_id] = _snap(entry, now)
+    def _reload(self, changed: set[str] | None = None) -> None:
+        """The orders afresh: the order in use sorted again (the others are built when
+        quiet), from snapshots taken again of the `changed` jobs (None: of every job; the
+        others' snapshots hold, as they do for any change)."""
+        now, snaps, entries = self.store.now(), self._snaps, self.store.entries
+        if changed is None:
+            snaps.clear()
+            for job_id, entry in entries.items():
+                snaps[job_id] = _snap(entry, now)
+        else:
+            # A load's batches: only its new and changed jobs are read again (the batches
+            # of a first load at 100,000 jobs took a snapshot of every job each time).
+            for job_id in changed:
+                entry = entries.get(job_id)
+                if entry is None:
+                    snaps.pop(job_id, None)
+                else:
+                    snaps[job_id] = _snap(entry, now)
         self._building = None
         self._orders = {}
         self._pending = {}
@@ -600,7 +612,7 @@ class JobView:
         self.last_batch = len(job_ids)
         if (len(job_ids) > BULK_AT or not self._snaps) and len(job_ids) * 8 > len(self._snaps):
             # A load (or a reload), or the first jobs: one sort beats thousands of insertions.
-            self._reload()
+            self._reload(job_ids)
             self._transitions.extend(transitions)
             self._changed(order=True)
             return
