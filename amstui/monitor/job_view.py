@@ -592,11 +592,11 @@ class JobView:
             # A load's batches: only its new and changed jobs are read again (the batches
             # of a first load at 100,000 jobs took a snapshot of every job each time).
             for job_id in changed:
-                entry = entries.get(job_id)
-                if entry is None:
+                found = entries.get(job_id)
+                if found is None:
                     snaps.pop(job_id, None)
                 else:
-                    snaps[job_id] = _snap(entry, now)
+                    snaps[job_id] = _snap(found, now)
         self._building = None
         self._orders = {}
         self._pending = {}
