@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,6 +16,9 @@ from amstui.ams.auth import TokenInfo
 from amstui.emulator.app import Emulator, EmulatorConfig
 from amstui.emulator.server import RunningServer, serve_in_thread
 from amstui.emulator.simulation import SimConfig
+
+if TYPE_CHECKING:
+    from amstui.ui.detail_screen import DetailScreen
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
@@ -87,3 +91,17 @@ def served(emulator: Emulator) -> Iterator[RunningServer]:
         yield server
     finally:
         server.stop()
+
+
+async def open_detail(app: Any, pilot: Any, job_id: str) -> DetailScreen:
+    """`enter` on `job_id`'s row, and the detail screen once its job's record is in."""
+    from amstui.ui.detail_screen import DetailScreen
+
+    assert app.table.jump_to(job_id)
+    await pilot.press("enter")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, DetailScreen)
+    return screen

@@ -14,7 +14,8 @@ from textual.app import App, ComposeResult
 from amstui.monitor.inert_text import inert
 from amstui.ui.demo_rig import frozen_rig
 from amstui.ui.detail_lines import DetailLines, RenderedBlock, Section, TextLinesBlock
-from amstui.ui.detail_screen import MAX_JSON_CHARS, DetailScreen, body_lines
+from amstui.ui.detail_screen import MAX_JSON_CHARS, body_lines
+from tests.conftest import open_detail
 
 MEDIA_PROCESSOR = "nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56"
 
@@ -130,13 +131,7 @@ async def test_hostile_service_text_is_shown_verbatim_everywhere() -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         created = rig.emulator.sim.create_job(rig.emulator.now(), name=HOSTILE)
         await rig.cycle(pilot)
-        assert app.table.jump_to(created.id)
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
+        screen = await open_detail(app, pilot, created.id)
         lines = screen.query_one(DetailLines)
         assert inert(HOSTILE) in screen.section_text("title")
         await pilot.press("J")
@@ -166,13 +161,7 @@ async def test_j_lands_on_the_raw_section_and_t_goes_back_to_the_top() -> None:
             ],
         )
         await rig.cycle(pilot)
-        assert app.table.jump_to(created.id)
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
+        screen = await open_detail(app, pilot, created.id)
         lines = screen.query_one(DetailLines)
         assert shown(lines)[1] == "Timing"
         await pilot.press("J")
@@ -207,12 +196,7 @@ async def test_sections_read_back_as_text_and_a_tick_keeps_the_raw_lines() -> No
         await rig.cycle(pilot)
         job_id = app.table.cursor_job_id
         assert job_id is not None
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
+        screen = await open_detail(app, pilot, job_id)
         assert screen.section_names() == ("timing", "tasks", "raw")
         assert screen.section_text("tasks-title") == "Tasks"
         assert screen.section_text("job") == ""

@@ -19,6 +19,7 @@ from amstui.ui.demo_rig import Rig, frozen_rig
 from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.job_filter import FilterError, parse_filter
 from amstui.ui.jobs_table import COLUMNS, columns_for
+from tests.conftest import open_detail
 
 
 def plain(widget: Any) -> str:
@@ -104,13 +105,7 @@ async def test_a_finished_job_with_a_failed_output_is_flagged_in_table_and_detai
         clean = first(app, lambda j: j.state == JobState.FINISHED and not j.failed_outputs)
         assert cell(app, clean, "state").startswith(labels.STATE_GLYPHS[JobState.FINISHED])
         assert "✖" not in cell(app, clean, "outputs")
-        assert app.table.jump_to(job_id)
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
+        screen = await open_detail(app, pilot, job_id)
         word = labels.job_state_word(job)
         assert "output" in word and "failed" in word
         assert word in screen.section_text("title")
@@ -137,13 +132,7 @@ async def test_the_detail_of_a_v3_job_shows_outputs_job_fields_and_arm_headers()
         await rig.cycle(pilot)
         job_id = first(app, _detail_job)
         job = app.store.entries[job_id].job
-        assert app.table.jump_to(job_id)
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
+        screen = await open_detail(app, pilot, job_id)
         assert "job" in screen.section_names()
         fields = screen.section_text("job")
         assert job.transform and job.transform in fields
