@@ -11,7 +11,8 @@ So, while this schedule runs: young collections stay automatic (the middle gener
 collected after fewer young ones, so each of its pauses is short), the oldest generation is
 never collected automatically, and `tick` (called every few seconds) collects it when no key
 came for `QUIET_AFTER_KEY` seconds and `EVERY` seconds have passed, or after
-`AT_LEAST_EVERY` seconds whatever the keys do, so that cyclic garbage cannot pile up.
+`AT_LEAST_EVERY` seconds whatever the keys do, so that cyclic garbage cannot pile up (Textual's
+row strips hold themselves in their own caches: a strip the table drops is such garbage).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ NEVER = 2**31 - 1
 #: Seconds without a key before a full collection may run.
 QUIET_AFTER_KEY = 2.0
 #: Seconds between full collections when the user is quiet, and at most between two at all.
-EVERY = 60.0
+EVERY = 15.0
 AT_LEAST_EVERY = 600.0
 
 

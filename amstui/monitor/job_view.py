@@ -26,7 +26,7 @@ knows of Textual.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from itertools import islice
@@ -166,23 +166,37 @@ class RowPrefixes:
 
 class _Build:
     """An order being built a slice at a time, so that no slice blocks the UI for long: the
-    rows by creation when it started; their sort values, each paired with the row's place in
-    that list (so that every value is distinct and a sort of them is stable), taken a slice at
-    a time; the rows put in buckets by value range (bounds from a sample of the values, so the
-    buckets hold about `BUCKET_ROWS` rows each however many rows share a value); then the
-    buckets sorted one after another into the order; and the rows that changed meanwhile
-    (placed afresh at the end). No step sorts all the rows at once (100,000 rows take 30-60 ms
-    in one go)."""
+    rows by creation when it started; their sort values, taken a slice at a time; the rows put
+    in buckets by value (bounds from a sample of the values: a bucket for each bound's value,
+    whose rows need no sort, and one for the values between two bounds, about `BUCKET_ROWS`
+    rows each however many rows share a value); then the buckets emptied into the order one
+    after another, each sorted (stable: it holds its rows in creation order); and the rows that
+    changed meanwhile (placed afresh at the end). No step sorts all the rows at once (100,000
+    rows take 30-60 ms in one go)."""
 
-    __slots__ = ("base", "bounds", "buckets", "changed", "ordered", "placed", "sort_key", "values")
+    __slots__ = (
+        "base",
+        "bounds",
+        "buckets",
+        "changed",
+        "emitted",
+        "ordered",
+        "placed",
+        "sort_key",
+        "values",
+    )
 
     def __init__(self, sort_key: str, base: list[str]) -> None:
         self.sort_key = sort_key
         self.base = base
-        self.values: list[tuple[Any, int]] = []
-        self.bounds: list[tuple[Any, int]] | None = None
+        self.values: list[Any] = []
+        self.bounds: list[Any] | None = None
+        #: Buckets still to empty, the next one last (bucket 2k: values between bounds k-1
+        #: and k; bucket 2k+1: values equal to bound k).
         self.buckets: list[list[int]] = []
         self.placed = 0
+        #: Rows of the next bucket already in `ordered` (a big bucket takes several slices).
+        self.emitted = 0
         self.ordered: list[str] = []
         self.changed: set[str] = set()
 
@@ -191,36 +205,51 @@ class _Build:
         base, values = self.base, self.values
         done = len(values)
         if done < len(base):
-            values += [(value(row), done + i) for i, row in enumerate(base[done : done + rows])]
+            values += [value(row) for row in base[done : done + rows]]
             return False
         if self.bounds is None:
             self.bounds = _bucket_bounds(values, max(1, len(values) // BUCKET_ROWS))
-            self.buckets = [[] for _ in range(len(self.bounds) + 1)]
-            self.buckets.reverse()  # taken from the end, smallest values first
+            self.buckets = [[] for _ in range(2 * len(self.bounds) + 1)]
             return False
         placed = self.placed
         if placed < len(base):
-            bounds, buckets, last = self.bounds, self.buckets, len(self.bounds)
+            bounds, buckets, last = self.bounds, self.buckets, len(self.buckets) - 1
+            size = len(bounds)
             stop = min(placed + rows, len(base))
             for index in range(placed, stop):
-                buckets[last - bisect_right(bounds, values[index])].append(index)
+                v = values[index]
+                at = bisect_left(bounds, v)
+                equal = at < size and bounds[at] == v
+                buckets[last - 2 * at - equal].append(index)
             self.placed = stop
             return False
         ordered, buckets, taken = self.ordered, self.buckets, 0
         while buckets and taken < rows:
-            bucket = buckets.pop()
-            bucket.sort(key=values.__getitem__)
-            ordered += [base[index] for index in bucket]
-            taken += len(bucket) + 1
+            bucket = buckets[-1]
+            start = self.emitted
+            if start == 0 and len(buckets) % 2 == 1 and len(bucket) > 1:
+                # A range between two bounds (an odd count left: buckets alternate range,
+                # bound, ..., range): sorted when its turn comes. A bound's needs no sort.
+                bucket.sort(key=values.__getitem__)
+                taken += len(bucket)
+            stop = min(len(bucket), start + max(rows - taken, 1))
+            ordered += [base[index] for index in bucket[start:stop]]
+            taken += stop - start + 1
+            if stop < len(bucket):
+                self.emitted = stop
+            else:
+                buckets.pop()
+                self.emitted = 0
         return not buckets
 
 
-def _bucket_bounds(values: list[tuple[Any, int]], buckets: int) -> list[tuple[Any, int]]:
-    """Bounds splitting `values` (distinct) into about `buckets` ranges of similar size, taken
-    from a sample."""
+def _bucket_bounds(values: list[Any], buckets: int) -> list[Any]:
+    """Distinct values splitting `values` into about `buckets` ranges of similar size, taken
+    from a sample (a value that many rows share is a bound: its rows get a bucket of their
+    own)."""
     sample = sorted(values[:: max(1, len(values) // (buckets * 16))])
     every = max(1, len(sample) // buckets)
-    return sample[every - 1 : -1 : every]
+    return sorted(set(sample[every - 1 :: every]))
 
 
 class JobView:
