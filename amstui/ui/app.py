@@ -304,10 +304,6 @@ class AmstuiApp(App[int]):
             or (loaded and not self._collections.running)
         ):
             self._frozen_at = size
-            if loaded and not self._collections.running:
-                # The first load is in: its garbage goes before what is left is frozen (one
-                # pause, when the account has just finished loading).
-                gc.collect()
             gc.freeze()
         if loaded and not self._collections.running:
             # Once the first load is in, full collections of what a refresh replaces run only
