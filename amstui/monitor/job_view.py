@@ -164,6 +164,14 @@ class RowPrefixes:
         return key.startswith(self.starts)
 
 
+def _kept(rows: Iterable[str], keep: Callable[[str], bool]) -> set[str]:
+    """The row keys `keep` keeps (a `RowPrefixes` tested inline, one C call a row)."""
+    if isinstance(keep, RowPrefixes):
+        starts = keep.starts
+        return {row for row in rows if row.startswith(starts)}
+    return {row for row in rows if keep(row)}
+
+
 class _Build:
     """An order being built a slice at a time, so that no slice blocks the UI for long: the
     rows by creation when it started; their sort values, taken a slice at a time; the rows put
@@ -346,10 +354,18 @@ class JobView:
     # A switch of sort key, seen before it is made (the table draws its rows ahead). Only
     # without a filter: a filtered order is made at the switch.
 
+    def reverse_for(self, sort_key: str) -> bool:
+        """The direction `set_sort(sort_key)` takes: the other one for the key in use, else
+        largest first for the keys in `DESCENDING_FIRST`."""
+        return not self.reverse if sort_key == self.sort_key else sort_key in DESCENDING_FIRST
+
+    def _order_to_peek(self, sort_key: str) -> SortedRows | None:
+        return None if self._matched is not None else self._orders.get(sort_key)
+
     def row_in(self, sort_key: str, reverse: bool, job_id: str | None) -> int | None:
         """The row `job_id` would be on after `set_sort(sort_key, reverse)` (None when that
         order is not built yet, a filter is on, or the job is unknown)."""
-        order = None if self._matched is not None else self._orders.get(sort_key)
+        order = self._order_to_peek(sort_key)
         if order is None or job_id is None or job_id not in self._snaps:
             return None
         placed = self._pending.get(sort_key)
@@ -362,7 +378,7 @@ class JobView:
 
     def ids_in(self, sort_key: str, reverse: bool, start: int, stop: int) -> list[str]:
         """`ids_between` after `set_sort(sort_key, reverse)`; [] as `row_in` gives None."""
-        order = None if self._matched is not None else self._orders.get(sort_key)
+        order = self._order_to_peek(sort_key)
         return [] if order is None else _between(order, reverse, start, stop)
 
     def row_of(self, job_id: str) -> int | None:
@@ -405,7 +421,7 @@ class JobView:
         if key not in SORT_KEYS:
             raise ValueError(f"unknown sort key {key!r}")
         if reverse is None:
-            reverse = not self.reverse if key == self.sort_key else key in DESCENDING_FIRST
+            reverse = self.reverse_for(key)
         if key == self.sort_key:
             if reverse != self.reverse:
                 self.reverse = reverse
@@ -581,7 +597,7 @@ class JobView:
                 else:
                     matched.discard(job_id)
         if key_filter is not None:
-            matched = {row for row in matched if key_filter(row)}
+            matched = _kept(matched, key_filter)
         self.predicate, self.filter_text, self.key_filter = predicate, text, key_filter
         self._matched = matched
         self._refilter()
@@ -593,12 +609,7 @@ class JobView:
         if self.predicate is not None:
             rows = self._filter_index.select(list(self._snaps), self.predicate)
         keep = self.key_filter
-        if keep is None:
-            return set(rows)
-        if isinstance(keep, RowPrefixes):
-            starts = keep.starts
-            return {row for row in rows if row.startswith(starts)}
-        return {row for row in rows if keep(row)}
+        return set(rows) if keep is None else _kept(rows, keep)
 
     def _refilter(self) -> None:
         """The shown order from the matching rows (a pass over the order in use)."""

@@ -40,7 +40,7 @@ from amstui.monitor.engine import RefreshEngine
 from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.gc_schedule import FullCollections
 from amstui.monitor.inert_text import inert
-from amstui.monitor.job_view import JobView
+from amstui.monitor.job_view import JobView, Predicate
 from amstui.monitor.store import JobStore, Transition
 from amstui.ui.commands import JobCommands
 from amstui.ui.confirm_cancel import ConfirmCancel
@@ -543,13 +543,24 @@ class AmstuiApp(App[int]):
         wanted = job_filter.text if job_filter is not None else ""
         self.view.drop_pending_filter()  # a pass for older text is not wanted now
         if wanted != self.view.filter_text or (job_filter is None) != (self.view.predicate is None):
-            if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
-                # Many jobs: the pass runs in slices, keys stay live; the table follows after.
-                pending = self.view.set_filter_in_slices(job_filter, wanted, FILTER_SLICE)
-                self.run_worker(self._table_follows(pending), group="filter")
-                return
-            self.view.set_filter(job_filter, wanted)
-            self.table.sync()
+            self.set_view_filter(job_filter, wanted)
+        else:
+            self.refresh_status()
+
+    def set_view_filter(
+        self,
+        job_filter: Predicate | None,
+        text: str,
+        key_filter: Callable[[str], bool] | None = None,
+    ) -> None:
+        """The view's filter, then the table and status line: over many jobs the pass runs in
+        slices (keys stay live) and they follow when it completes."""
+        if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
+            pending = self.view.set_filter_in_slices(job_filter, text, FILTER_SLICE, key_filter)
+            self.run_worker(self._table_follows(pending), group="filter")
+            return
+        self.view.set_filter(job_filter, text, key_filter)
+        self.table.sync()
         self.refresh_status()
 
     async def _table_follows(self, pending: Awaitable[bool]) -> None:

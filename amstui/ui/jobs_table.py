@@ -41,7 +41,7 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from amstui.monitor.inert_text import inert
-from amstui.monitor.job_view import DESCENDING_FIRST, SORT_KEYS, JobView
+from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
 from amstui.ui.cell_cache import CellCache
@@ -344,7 +344,7 @@ class JobsTable(ScrollView, can_focus=True):
         #: Several accounts: the Account column's width and each row key's cell markup.
         self._account_width = 0
         self._account_cell: Callable[[str], str] | None = None
-        #: Draws ahead once the cursor rests (`_cursor_rests_in`), made on first use.
+        #: Draws ahead once the cursor rests (`_draw_ahead_when_cursor_rests`), made on first use.
         self._rest_timer: Timer | None = None
         #: The rows being drawn ahead (`_draw_ahead`); a newer call replaces it.
         self._drawing_ahead: Worker[None] | None = None
@@ -696,7 +696,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
         if self._cursor_id != old_id:
             self.post_message(self.CursorMoved(self._cursor_id))
-            self._cursor_rests_in(CURSOR_RESTS)
+            self._draw_ahead_when_cursor_rests()
 
     def _refresh_row(self, row: int) -> None:
         y = row - self._top + 1
@@ -704,11 +704,18 @@ class JobsTable(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self._width, 1))
 
     def _scroll_cursor_into_view(self) -> None:
+        top = self._top_showing(self.cursor_row)
+        if top != self._top:
+            self.scroll_to(y=top, animate=False)
+
+    def _top_showing(self, row: int) -> int:
+        """The top row once the view has scrolled the least to show `row`."""
         top, height = self._top, self._rows_on_screen
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False)
-        elif self.cursor_row >= top + height:
-            self.scroll_to(y=self.cursor_row - height + 1, animate=False)
+        if row < top:
+            return row
+        if row >= top + height:
+            return row - height + 1
+        return top
 
     def move_cursor(self, row: int) -> None:
         self._set_cursor(row)
@@ -764,12 +771,13 @@ class JobsTable(ScrollView, can_focus=True):
         # Once this position is on screen, the pages above and below are drawn ahead.
         self.call_after_refresh(self._draw_ahead)
 
-    def _cursor_rests_in(self, delay: float) -> None:
-        """Draw ahead once the cursor has stayed on a job for `delay` seconds (not on every
-        row a held key passes)."""
+    def _draw_ahead_when_cursor_rests(self) -> None:
+        """Draw ahead once the cursor has stayed on a job for `CURSOR_RESTS` seconds (not on
+        every row a held key passes)."""
         timer = self._rest_timer
         if timer is None:
-            timer = self._rest_timer = self.set_interval(delay, self._cursor_rested, pause=True)
+            timer = self.set_interval(CURSOR_RESTS, self._cursor_rested, pause=True)
+            self._rest_timer = timer
         timer.reset()
         timer.resume()
 
@@ -803,16 +811,12 @@ class JobsTable(ScrollView, can_focus=True):
         """The rows on screen after `s`: the view scrolled as `set_sort` scrolls it to keep
         the cursor's job in sight."""
         key = self.next_sort_key()
-        reverse = key in DESCENDING_FIRST
+        reverse = self.view.reverse_for(key)
         row = self.view.row_in(key, reverse, self._cursor_id)
         if row is None:
             return []
-        top, height = self._top, self._rows_on_screen
-        if row < top:
-            top = row
-        elif row >= top + height:
-            top = row - height + 1
-        return self.view.ids_in(key, reverse, top, top + height)
+        top = self._top_showing(row)
+        return self.view.ids_in(key, reverse, top, top + self._rows_on_screen)
 
     async def _draw_rows(self, job_ids: list[str]) -> None:
         entries = self.store.entries

@@ -28,7 +28,6 @@ from amstui.monitor.accounts import (
     split_key,
 )
 from amstui.monitor.engine import RefreshEngine
-from amstui.monitor.filter_index import SLICE as FILTER_SLICE
 from amstui.monitor.inert_text import inert
 from amstui.monitor.store import JobStore
 from amstui.ui.account_filter import split_account_terms, with_account
@@ -213,13 +212,6 @@ class MultiAccountApp(AmstuiApp):
         wanted = text.strip() if (key_filter is not None or job_filter is not None) else ""
         self.view.drop_pending_filter()  # a pass for older text is not wanted now
         if wanted != self.view.filter_text or key_filter is not None or job_filter is not None:
-            if job_filter is not None and len(self.store.entries) > FILTER_SLICE:
-                # Many jobs: the pass runs in slices, keys stay live; the table follows after.
-                pending = self.view.set_filter_in_slices(
-                    job_filter, wanted, FILTER_SLICE, key_filter
-                )
-                self.run_worker(self._table_follows(pending), group="filter")
-                return
-            self.view.set_filter(job_filter, wanted, key_filter)
-            self.table.sync()
-        self.refresh_status()
+            self.set_view_filter(job_filter, wanted, key_filter)
+        else:
+            self.refresh_status()
