@@ -155,6 +155,29 @@ async def test_the_footer_rebuilds_only_when_its_keys_change() -> None:
         assert "Raw JSON" in svg and "Sort" not in svg
 
 
+async def test_a_click_on_a_footer_key_presses_it() -> None:
+    rig = frozen_rig(jobs=40)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        row = footer.render_line(0).text
+        assert len(row) == 120 and row.rstrip().endswith("▏^p palette")
+        sort_at = row.index(" s Sort ")
+        before = app.table.sort_key
+        await pilot.click(KeyFooter, offset=(sort_at + 5, 0))  # on "Sort"
+        await pilot.pause()
+        assert app.table.sort_key != before
+        key_now = app.table.sort_key
+        await pilot.click(KeyFooter, offset=(row.index("Quit ") + 8, 0))  # past the last key
+        await pilot.pause()
+        assert app.table.sort_key == key_now and app.is_running
+        await pilot.click(KeyFooter, offset=(row.index(" / Filter ") + 1, 0))
+        await pilot.pause()
+        assert app.query_one("#filter").has_class("visible")
+
+
 def test_a_cell_drawn_from_cached_segments_is_the_parsed_cell() -> None:
     console = Console(width=80)
     cache = CellCache()

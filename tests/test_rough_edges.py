@@ -7,11 +7,11 @@ from typing import Any
 
 from rich.console import Console
 from textual.notifications import Notify
-from textual.widgets import Footer
 
 from amstui.ams.model import JobState
 from amstui.ui.demo_rig import frozen_rig
 from amstui.ui.help_screen import HelpScreen
+from amstui.ui.key_footer import KeyFooter
 
 
 def plain(widget: Any) -> str:
@@ -67,7 +67,7 @@ async def test_footer_keeps_quit_at_80_columns() -> None:
     rig = frozen_rig(jobs=10)
     async with rig.app.run_test(size=(80, 24)) as pilot:
         await rig.cycle(pilot)
-        assert rig.app.query_one(Footer)
+        assert rig.app.query_one(KeyFooter)
         last = screen_text(rig.app)
         assert "q Quit" in last or ("q" in last and "Quit" in last)
 
