@@ -314,6 +314,117 @@ def test_an_account_filter_shows_that_accounts_rows_in_order_and_follows_changes
     assert rows(view) == wanted()
 
 
+def test_an_account_shown_again_is_its_kept_rows_caught_up_with_the_changes_since(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Cycling through the accounts keeps each account's rows (no pass over every row on
+    the way back); what changed while another account was shown is in its place when it
+    comes back: moved rows, new jobs of that account, and nothing of the others."""
+    from amstui.monitor.job_view import RowPrefixes
+    from amstui.monitor.sorted_rows import SortedRows
+
+    passes: list[tuple[str, ...]] = []
+    real_pass = SortedRows.select_prefixed
+
+    def counted(self: SortedRows, starts: tuple[str, ...]) -> list[str]:
+        passes.append(starts)
+        return real_pass(self, starts)
+
+    monkeypatch.setattr(SortedRows, "select_prefixed", counted)
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    rng = random.Random(5)
+    for i in range(900):
+        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
+    store.flush()
+    view.set_sort("name")
+    filters = {name: RowPrefixes((f"{name}:",)) for name in "abc"}
+
+    def wanted(name: str) -> list[str]:
+        return [row for row in expected(store, view) if row.startswith(f"{name}:")]
+
+    for name in "abc":
+        view.set_filter(None, f"account:{name}", filters[name])
+        assert rows(view) == wanted(name)
+    assert len(passes) == 3
+    view.set_filter(None)
+    assert len(rows(view)) == 900
+    extra = 900
+    for round_ in range(3):
+        # Renames (moves in the name order), new jobs in every account, while another
+        # account (or none) is shown.
+        for n in rng.sample(range(extra), 90):
+            row = f"{'abc'[n % 3]}:{job(n).id}"
+            store.upsert(replace(store.entries[row].job, name=f"r{round_}{rng.random()}"))
+        for i in range(extra, extra + 30):
+            store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"{rng.random()}"))
+        extra += 30
+        store.flush()
+        for name in "abc":
+            view.set_filter(None, f"account:{name}", filters[name])
+            assert len(passes) == 3  # kept, not taken again
+            assert rows(view) == wanted(name), (round_, name)
+            assert all(view.row_of(row) == r for r, row in enumerate(rows(view)))
+            # A change while shown moves the row at once, as for any filter.
+            middle = len(rows(view)) // 2
+            row = rows(view)[middle]
+            store.upsert(replace(store.entries[row].job, name=f"0 first {round_}"))
+            store.flush()
+            assert rows(view).index(row) < middle and rows(view) == wanted(name)
+    # Another sort key: the rows are taken afresh in its order, and right.
+    view.set_sort("created")
+    assert rows(view) == wanted("c") and len(passes) == 4
+    view.set_filter(None, "account:a", filters["a"])
+    assert rows(view) == wanted("a") and len(passes) == 5
+
+
+def test_the_accounts_rows_are_taken_ahead_in_slices_while_jobs_change(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """`keep_prefixed`: `build_orders` takes each account's rows in the order in use a slice
+    at a time (jobs changing in between), so that showing an account is no pass at all."""
+    from amstui.monitor.job_view import RowPrefixes
+    from amstui.monitor.sorted_rows import SortedRows
+
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    rng = random.Random(8)
+    for i in range(900):
+        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
+    store.flush()
+    view.set_sort("name")
+    while view.build_orders(rows=100):
+        pass  # the orders of every sort key first
+    view.keep_prefixed = tuple((f"{name}:",) for name in "abc")
+    slices = 0
+    while view.build_orders(rows=100):
+        slices += 1
+        if slices > 40:
+            continue  # done changing (the accounts' rows take ~30 slices)
+        # Renames between slices, as refreshes would bring them, and now and then a new job.
+        n = rng.randrange(900)
+        row = f"{'abc'[n % 3]}:{job(n).id}"
+        store.upsert(replace(store.entries[row].job, name=f"m{rng.random()}"))
+        if slices in (3, 14, 25):
+            i = 900 + slices
+            store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"{rng.random()}"))
+        store.flush()
+    assert 40 < slices < 200
+    passes: list[tuple[str, ...]] = []
+    monkeypatch.setattr(SortedRows, "select_prefixed", lambda *a: passes.append(a[1]) or [])
+    for name in "abc":
+        view.set_filter(None, f"account:{name}", RowPrefixes((f"{name}:",)))
+        assert rows(view) == [r for r in expected(store, view) if r.startswith(f"{name}:")]
+    assert passes == []
+    # Another sort key: taken ahead again for it.
+    view.set_filter(None)
+    view.set_sort("created")
+    while view.build_orders(rows=100):
+        pass
+    view.set_filter(None, "account:b", RowPrefixes(("b:",)))
+    assert passes == [] and rows(view) == [r for r in expected(store, view) if r[:2] == "b:"]
+
+
 def test_a_text_filter_with_an_account_filter_runs_in_slices_and_keeps_both() -> None:
     """Several accounts: a text filter over many jobs runs in slices (keys stay live), and the
     account filter typed with it still applies when the pass completes."""

@@ -25,6 +25,7 @@ from amstui.monitor.accounts import (
     EngineSet,
     MultiStore,
     keyed_runner,
+    row_key,
     split_key,
 )
 from amstui.monitor.engine import RefreshEngine
@@ -103,6 +104,9 @@ class MultiAccountApp(AmstuiApp):
         super().__init__(
             sources[0].backend, options, now=sources[0].now, monotonic=monotonic, on_exit=on_exit
         )
+        # Each account's rows are taken ahead in the order in use, when idle: the `a` key
+        # shows them without a pass over every row.
+        self.view.keep_prefixed = tuple((row_key(name, ""),) for name in names)
 
     def _build_monitor(
         self,
