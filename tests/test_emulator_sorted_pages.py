@@ -6,14 +6,16 @@ every job's view computed, filtered, sorted, then paged."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from amstui.ams.model import JOB_PROPERTIES
 from amstui.emulator.app import JOB_FILTER_PROPS, Emulator
 from amstui.emulator.query import compile_orderby, sort_rows
-from amstui.emulator.serialize import Formatter
+from amstui.emulator.serialize import Formatter, key_url
 from tests.conftest import make_emulator
 
 HEADERS = {"Authorization": "Bearer t", "x-ms-version": "2.19", "Accept": "application/json"}
@@ -140,7 +142,16 @@ def test_a_page_of_jobs_written_as_text_is_the_json_of_its_dicts() -> None:
         fmt = Formatter("http://127.0.0.1/a'p\"i/", verbose=False, date_style=style)
         plain = fmt.collection("Jobs", (fmt.job(v) for v in views))
         assert fmt.job_collection(views, None) == plain, style
-    verbose = Formatter("http://127.0.0.1/api/", verbose=True)
-    assert verbose.job_collection(views[:5], None) == verbose.collection(
-        "Jobs", (verbose.job(v) for v in views[:5])
-    )
+    # Verbose: metadata, deferred links and wrapped collections written as text too; ids
+    # that need quoting in the links (none the emulator makes) as well.
+    views = [
+        replace(v, id=odd) if odd else v
+        for v, odd in zip(views, ["a b/c'd", "ü%:?#", "nb:jid:UUID:x"], strict=False)
+    ] + views[3:]
+    for odd in ("a b/c'd", "ü%:?#", "nb:jid:UUID:x-1_2.3~", "", ":", "\x00"):
+        assert key_url("r/", "Jobs", odd) == f"r/Jobs('{quote(odd, safe='')}')"
+    for style in ("naive", "iso", "msdate"):
+        verbose = Formatter("http://127.0.0.1/a'p\"i/", verbose=True, date_style=style)
+        assert verbose.job_collection(views, None) == verbose.collection(
+            "Jobs", (verbose.job(v) for v in views)
+        ), style

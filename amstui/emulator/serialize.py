@@ -47,8 +47,18 @@ def dumps(payload: Any, escape_slashes: bool = False) -> str:
     return text.replace("/", "\\/") if escape_slashes else text
 
 
+#: Characters `quote(key, safe="")` leaves as they are (job ids are these and `:`).
+_UNQUOTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
 def key_url(root: str, entity_set: str, key: str) -> str:
-    return f"{root}{entity_set}('{quote(key, safe='')}')"
+    # An id of plain characters and `:` (every id the emulator makes) quotes as a replace:
+    # `quote` took a fifth of the time of a verbose page of 1,000 jobs.
+    if _UNQUOTED.issuperset(key.replace(":", "")):
+        quoted = key.replace(":", "%3A")
+    else:
+        quoted = quote(key, safe="")
+    return f"{root}{entity_set}('{quoted}')"
 
 
 def job_dict(view: JobView, style: str) -> dict[str, Any]:
@@ -97,6 +107,29 @@ def _job_json(view: JobView, style: str) -> str:
     )
 
 
+#: How `_job_json` ends, and what a verbose job has there instead.
+_PLAIN_SUBSCRIPTIONS = '"JobNotificationSubscriptions":[]}'
+_VERBOSE_SUBSCRIPTIONS = (
+    '"JobNotificationSubscriptions":{"__metadata":{"type":'
+    + _enc(f"Collection({NAMESPACE}.JobNotificationSubscription)")
+    + '},"results":[]}}'
+)
+
+
+def _job_verbose_json(view: JobView, style: str, root: str) -> str:
+    """`dumps(Formatter(root, True)._verbose_entity("Jobs", job_dict(view, style)))`, written
+    directly: the metadata and deferred links, then the job's own fields."""
+    uri = key_url(root, "Jobs", view.id)
+    links = ",".join(
+        f'"{nav}":{{"__deferred":{{"uri":{_enc(f"{uri}/{nav}")}}}}}' for nav in _NAVIGATION["Jobs"]
+    )
+    plain = _job_json(view, style)
+    return (
+        f'{{"__metadata":{{"id":{_enc(uri)},"uri":{_enc(uri)},"type":{_enc(_JOB_TYPE)}}},'
+        f"{links},{plain[1 : -len(_PLAIN_SUBSCRIPTIONS)]}{_VERBOSE_SUBSCRIPTIONS}"
+    )
+
+
 def task_dict(view: TaskView, style: str) -> dict[str, Any]:
     sim = view.sim
     return {
@@ -137,6 +170,7 @@ _NAVIGATION = {
     "Assets": ("Locators", "ContentKeys", "Files", "ParentAssets"),
 }
 _TYPES = {"Jobs": "Job", "Tasks": "Task", "Assets": "Asset"}
+_JOB_TYPE = f"{NAMESPACE}.Job"
 
 
 class Formatter:
@@ -206,11 +240,19 @@ class Formatter:
     def job_collection(self, views: Sequence[JobView], select: Sequence[str] | None) -> str:
         """A page of jobs: `collection` of `job`, written straight as text in minimal
         metadata without `$select` (a page of 1,000 jobs, twice as fast; the same bytes)."""
-        if self.verbose or select:
+        if select:
             return self.collection("Jobs", (self.job(v, select) for v in views))
         style = self.date_style
-        head = f'{{{_enc("odata.metadata")}:{_enc(f"{self.root}$metadata#Jobs")},"value":['
-        text = head + ",".join([_job_json(view, style) for view in views]) + "]}"
+        if self.verbose:
+            root = self.root
+            text = (
+                '{"d":{"results":['
+                + ",".join([_job_verbose_json(view, style, root) for view in views])
+                + "]}}"
+            )
+        else:
+            head = f'{{{_enc("odata.metadata")}:{_enc(f"{self.root}$metadata#Jobs")},"value":['
+            text = head + ",".join([_job_json(view, style) for view in views]) + "]}"
         return text.replace("/", "\\/") if style == "msdate" else text
 
     def job(self, view: JobView, select: Sequence[str] | None = None) -> dict[str, Any]:
