@@ -4,6 +4,7 @@ change, and `LabelRows` drawn exactly as the `Table.grid` it replaces."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -302,3 +303,35 @@ async def test_the_rows_the_next_sort_key_would_show_are_drawn_ahead() -> None:
         assert len(shown) > 20
         assert shown <= set(drawn)  # every row on screen was drawn before the key
         assert all(table.drawn_row(job_id) is drawn[job_id] for job_id in shown)
+
+
+async def test_a_key_stops_the_rows_being_drawn_ahead_so_its_frame_comes_first() -> None:
+    """Rows drawn ahead for the old position or order are not wanted once a key moved the
+    cursor or the order: the drawing stops (it used to hold the key's frame up to ~20 ms),
+    and starts again for the new state."""
+    from textual.worker import WorkerState
+
+    rig = frozen_rig(jobs=400)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        while app.view.orders_pending:
+            await pilot.pause(0.05)
+
+        def drawing() -> list[object]:
+            return [w for w in app.workers if w.group == "draw-ahead" and not w.is_finished]
+
+        for key in ("j", "s"):
+            # A page not seen before: its neighbours are drawn ahead after its frame.
+            await pilot.press("pagedown", "pagedown")
+            running = drawing()
+            for _ in range(500):
+                if running:
+                    break
+                await asyncio.sleep(0.001)
+                running = drawing()
+            assert running, key
+            await pilot.press(key)
+            assert all(w.state == WorkerState.CANCELLED for w in running), key
+        await pilot.pause(0.5)
+        assert not drawing()  # the drawing for the new state ran to its end

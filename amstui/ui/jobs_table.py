@@ -348,6 +348,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._rest_timer: Timer | None = None
         #: The rows being drawn ahead (`_draw_ahead`); a newer call replaces it.
         self._drawing_ahead: Worker[None] | None = None
+        #: What moved the view last ("sort" or "page"): its next rows are drawn ahead first.
+        self._last_move = "page"
 
     def show_accounts(self, width: int, cell: Callable[[str], str]) -> None:
         """Add the Account column (first): `cell` gives a row key's markup."""
@@ -494,6 +496,7 @@ class JobsTable(ScrollView, can_focus=True):
         view = self.view
         if view.order_version != self._order_seen:
             self._order_seen = view.order_version
+            self._stop_drawing_ahead()  # rows of the old order: the new frame comes first
             self._update_virtual_size()
             self._restore_cursor()
             self.refresh()
@@ -549,6 +552,7 @@ class JobsTable(ScrollView, can_focus=True):
         self._refresh_changed_lines()
 
     def set_sort(self, key: str, reverse: bool | None = None) -> None:
+        self._last_move = "sort"
         self.view.set_sort(key, reverse)
         self.sync()
 
@@ -696,6 +700,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
         if self._cursor_id != old_id:
             self.post_message(self.CursorMoved(self._cursor_id))
+            self._stop_drawing_ahead()  # the frame the key waits for comes first
             self._draw_ahead_when_cursor_rests()
 
     def _refresh_row(self, row: int) -> None:
@@ -734,11 +739,13 @@ class JobsTable(ScrollView, can_focus=True):
         self._set_cursor(self.cursor_row - 1)
 
     def action_page_down(self) -> None:
+        self._last_move = "page"
         page = self._rows_on_screen
         self.scroll_to(y=self._top + page, animate=False)
         self._set_cursor(self.cursor_row + page)
 
     def action_page_up(self) -> None:
+        self._last_move = "page"
         page = self._rows_on_screen
         self.scroll_to(y=max(self._top - page, 0), animate=False)
         self._set_cursor(self.cursor_row - page)
@@ -794,11 +801,13 @@ class JobsTable(ScrollView, can_focus=True):
         if not self._in_sight():
             return
         top, page = self._top, self._rows_on_screen
-        ids = [
+        pages = [
             *self.view.ids_between(top + page, top + 2 * page),
             *self.view.ids_between(max(top - page, 0), top),
-            *self._sort_ahead_ids(),
         ]
+        # The rows of the kind of move made last first (keys come in runs: pages, sorts).
+        sort = self._sort_ahead_ids()
+        ids = [*sort, *pages] if self._last_move == "sort" else [*pages, *sort]
 
         async def draw() -> None:  # a callable: a worker cancelled unstarted makes no coroutine
             await self._draw_rows(ids)
@@ -806,6 +815,11 @@ class JobsTable(ScrollView, can_focus=True):
         self._drawing_ahead = self.run_worker(
             draw, group="draw-ahead", exclusive=True, exit_on_error=False
         )
+
+    def _stop_drawing_ahead(self) -> None:
+        if self._drawing_ahead is not None:
+            self._drawing_ahead.cancel()
+            self._drawing_ahead = None
 
     def _sort_ahead_ids(self) -> list[str]:
         """The rows on screen after `s`: the view scrolled as `set_sort` scrolls it to keep
