@@ -376,6 +376,12 @@ def test_an_account_shown_again_is_its_kept_rows_caught_up_with_the_changes_sinc
     assert rows(view) == wanted("c") and len(passes) == 4
     view.set_filter(None, "account:a", filters["a"])
     assert rows(view) == wanted("a") and len(passes) == 5
+    # Only the last few sets of accounts are kept: each holds up to every row.
+    for combo in [("a:", "b:"), ("a:", "c:"), ("b:", "c:"), ("c:", "a:")]:
+        view.set_filter(None, "several", RowPrefixes(combo))
+    assert len(passes) == 9
+    view.set_filter(None, "account:a", filters["a"])
+    assert len(passes) == 10 and rows(view) == wanted("a")  # let go, taken again
 
 
 def test_the_accounts_rows_are_taken_ahead_in_slices_while_jobs_change(

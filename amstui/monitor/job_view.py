@@ -53,6 +53,8 @@ BUCKET_ROWS = 1_000
 DRAIN_PER_BUILD = 20
 #: Rows of an order not in use waiting to move from which it is dropped (built again later).
 MAX_PENDING = 20_000
+#: Sets of accounts kept shown (`_prefixed`) beyond those taken ahead (`keep_prefixed`).
+MAX_PREFIXED_OTHERS = 4
 _NEVER = datetime.min.replace(tzinfo=UTC)
 #: Sort order of states: running work first, finished last (the State column's order).
 STATE_ORDER = {
@@ -503,7 +505,9 @@ class JobView:
             return self.orders_pending
         if self._prefixed_pending:
             # So do the accounts' rows kept (`a` then moves a few rows, not thousands).
-            self._drain_prefixed(next(iter(self._prefixed_pending)), rows // DRAIN_PER_BUILD)
+            self._drain_prefixed(
+                next(iter(self._prefixed_pending)), max(1, rows // DRAIN_PER_BUILD)
+            )
             return self.orders_pending
         build = self._building
         if build is None:
@@ -669,6 +673,12 @@ class JobView:
         if found is None:
             shown = self._order.select_prefixed(starts)
             found = SortedRows(self._order.key, shown, presorted=True), set(shown)
+            # Kept: the accounts taken ahead, and the last few other sets of accounts shown
+            # (each holds up to every row).
+            others = [k for k in self._prefixed if k[1] not in self.keep_prefixed]
+            for kept in others[: -(MAX_PREFIXED_OTHERS - 1) or None]:
+                del self._prefixed[kept]
+                self._prefixed_pending.pop(kept, None)
             self._prefixed[cache_key] = found
             return found
         self._drain_prefixed(cache_key)
