@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.table import Table
@@ -217,6 +217,56 @@ def test_label_rows_draw_exactly_what_the_grid_drew(
         mine.add_row(label, Text(value, style))
     options = console.options.update_width(width)
     assert console.render_lines(mine, options) == console.render_lines(grid, options)
+
+
+def _shown(console: Console, renderable: object, width: int) -> str:
+    """What a terminal shows of a renderable: its lines with their styles, as ANSI text."""
+    with console.capture() as capture:
+        console.print(renderable, width=width)
+    return capture.get()
+
+
+@settings(max_examples=60, deadline=None)
+@example(  # values that wrap: continuation lines keep the indentation
+    rows=[("Error", "✖ ab: " + "cd ab-cd " * 12, "red"), ("", "é" * 50, ""), ("Asset", "a", "")],
+    width=40,
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Asset", "Started", "Error", "Category", "Detail", ""]),
+            st.text(alphabet="ab cd-é✖:", min_size=0, max_size=90),
+            st.sampled_from(["", "red", "dim"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    width=st.integers(30, 120),
+)
+def test_indented_label_rows_draw_what_the_task_and_output_grids_drew(
+    rows: list[tuple[str, str, str]], width: int
+) -> None:
+    """The rows under a v3 output (a blank column, a dim label column and the value, in a
+    `Table.grid(padding=(0, 2))`) and the lines under a task (a 3-cell blank column and the
+    line, in a `Table.grid()`), drawn as `LabelRows` show the same (30 cells or more: in
+    fewer, where the grid cut a label short, the rows keep it whole)."""
+    console = Console(width=width, color_system="truecolor", legacy_windows=False)
+    outputs = Table.grid(padding=(0, 2))
+    outputs.add_column(width=1, no_wrap=True)
+    outputs.add_column(style="dim", no_wrap=True)
+    outputs.add_column()
+    tasks = Table.grid()
+    tasks.add_column(width=3, no_wrap=True)
+    tasks.add_column()
+    under_output = LabelRows("dim", indent=3)
+    under_task = LabelRows(indent=3, gap=0)
+    for label, value, style in rows:
+        outputs.add_row("", label or "Running", Text(value, style))
+        under_output.add_row(label or "Running", Text(value, style))
+        tasks.add_row("", Text(value, style))
+        under_task.add_row("", Text(value, style))
+    assert _shown(console, under_output, width) == _shown(console, outputs, width)
+    assert _shown(console, under_task, width) == _shown(console, tasks, width)
 
 
 async def test_a_covered_table_draws_nothing_and_catches_up_when_shown_again() -> None:

@@ -11,7 +11,6 @@ import json
 from datetime import datetime, timedelta
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +30,9 @@ from amstui.ui.label_rows import LabelRows
 from amstui.ui.messages import JobsChanged, RefreshJob
 
 MAX_JSON_CHARS = 200_000
+#: Cells before the lines under a task, and before the rows under a v3 output.
+TASK_INDENT = 3
+OUTPUT_INDENT = 3
 
 
 def timing_table(entry: JobEntry, now: datetime) -> LabelRows:
@@ -103,27 +105,26 @@ def outputs_renderable(entry: JobEntry, now: datetime) -> RenderableType:
             head.append(inert(f" ({output.state_text})"), "dim")
         head.append(f"  {output.progress}%")
         parts.append(head)
-        under = Table.grid(padding=(0, 2))
-        under.add_column(width=1, no_wrap=True)
-        under.add_column(style="dim", no_wrap=True)
-        under.add_column()
+        # Indented label rows (they were a blank column, a dim label column and the value in
+        # a `Table.grid`, and draw the same).
+        under = LabelRows("dim", indent=OUTPUT_INDENT)
         if output.asset:
-            under.add_row("", "Asset", Text(inert(output.asset)))
-        under.add_row("", "Started", cells.timestamp(output.start_time))
-        under.add_row("", "Ended", cells.timestamp(output.end_time))
+            under.add_row("Asset", Text(inert(output.asset)))
+        under.add_row("Started", cells.timestamp(output.start_time))
+        under.add_row("Ended", cells.timestamp(output.end_time))
         running = None
         if output.start_time is not None:
             running = (output.end_time or now) - output.start_time
         elapsed = cells.duration(running)
         if elapsed:
-            under.add_row("", "Running", elapsed)
+            under.add_row("Running", elapsed)
         error = output.error
         if error is not None:
-            under.add_row("", "Error", Text(inert(f"✖ {error.code}: {error.message}"), "red"))
-            under.add_row("", "Category", Text(inert(error.category or "—")))
-            under.add_row("", "Retry", Text(inert(error.retry or "—")))
+            under.add_row("Error", Text(inert(f"✖ {error.code}: {error.message}"), "red"))
+            under.add_row("Category", Text(inert(error.category or "—")))
+            under.add_row("Retry", Text(inert(error.retry or "—")))
             for detail in error.details:
-                under.add_row("", "Detail", Text(inert(f"{detail.code}: {detail.message}"), "red"))
+                under.add_row("Detail", Text(inert(f"{detail.code}: {detail.message}"), "red"))
         parts.append(under)
     return Group(*parts)
 
@@ -145,9 +146,7 @@ def tasks_renderable(entry: JobEntry, now: datetime) -> RenderableType:
         head.append(cells.duration(task.duration(now)) or "not started", "dim")
         parts.append(head)
         # Lines under a task are indented, and so are their wrapped continuations.
-        under = Table.grid()
-        under.add_column(width=3, no_wrap=True)
-        under.add_column()
+        under = LabelRows(indent=TASK_INDENT, gap=0)
         under.add_row("", Text(inert(f"{task.id}  processor {task.media_processor_id}"), "dim"))
         for err in task.error_details:
             under.add_row("", Text(inert(f"✖ {err.code}: {err.message}"), "red"))

@@ -6,7 +6,9 @@ and headers as such rows. A Rich table measures every cell of every column befor
 is measured again by Textual for the widget's width and height: a 12-row grid cost about 5 ms
 per pass, three passes per frame. These rows are measured once (the labels' width and the
 widest value) and drawn line by line, with the same segments the grid gives (the snapshot tests
-compare the screens), wrapping a long value under its column as the grid does.
+compare the screens), wrapping a long value under its column as the grid does. With `indent`
+and `gap` they draw the indented grids under a task (its id, errors and events) and under a
+v3 output (asset, times, error) as well.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ GAP = 2
 class LabelRows:
     """Rows of a label and a value; see the module docstring."""
 
-    def __init__(self, label_style: str = "bold") -> None:
+    def __init__(self, label_style: str = "bold", *, indent: int = 0, gap: int = GAP) -> None:
         self.label_style = label_style
+        #: Blank cells before the labels (a grid's blank first column), and after them.
+        self.indent = indent
+        self.gap = gap
         self.rows: list[tuple[str, Text]] = []
 
     def add_row(self, label: str, value: Text | str) -> None:
@@ -41,27 +46,30 @@ class LabelRows:
             return Measurement(0, 0)
         labels, values = self._widths()
         word = max((_longest_word(value) for _, value in self.rows), default=0)
-        most = options.max_width
-        return Measurement(min(labels + GAP + word, most), min(labels + GAP + values, most))
+        most, before = options.max_width, self.indent + labels + self.gap
+        return Measurement(min(before + word, most), min(before + values, most))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.rows:
             return
         labels, values = self._widths()
-        room = max(1, options.max_width - labels - GAP)
+        room = max(1, options.max_width - self.indent - labels - self.gap)
         values = min(max(values, 1), room)  # a table's column is a cell wide at least
         label_style = console.get_style(self.label_style)
-        gap = Segment(" " * GAP, label_style)
-        under = Segment(" " * (labels + GAP), label_style)
+        indent = [Segment(" " * self.indent)] if self.indent else []
+        gap = [Segment(" " * self.gap, label_style)] if self.gap else []
+        under = [Segment(" " * (labels + self.gap), label_style)] if labels + self.gap else []
         new_line = Segment.line()
         for label, value in self.rows:
             lines = value.wrap(console, values, justify="left", overflow="ellipsis")
             for index, line in enumerate(lines):
+                yield from indent
                 if index:
-                    yield under
+                    yield from under
                 else:
-                    yield Segment(label + " " * (labels - cell_len(label)), label_style)
-                    yield gap
+                    if labels:
+                        yield Segment(label + " " * (labels - cell_len(label)), label_style)
+                    yield from gap
                 # As a table cell draws it: the line's own style becomes a span.
                 yield from Text(end="").append_text(line).render(console)
                 yield new_line
