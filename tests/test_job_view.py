@@ -314,6 +314,19 @@ def test_an_account_filter_shows_that_accounts_rows_in_order_and_follows_changes
     assert rows(view) == wanted()
 
 
+def accounts_view(jobs: int, seed: int) -> tuple[JobStore, JobView, random.Random]:
+    """A view of `jobs` jobs of three accounts (row keys `a:…`, `b:…`, `c:…`), sorted by
+    random names."""
+    store = JobStore(lambda: T0)
+    view = JobView(store)
+    rng = random.Random(seed)
+    for i in range(jobs):
+        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
+    store.flush()
+    view.set_sort("name")
+    return store, view, rng
+
+
 def test_an_account_shown_again_is_its_kept_rows_caught_up_with_the_changes_since(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -331,13 +344,7 @@ def test_an_account_shown_again_is_its_kept_rows_caught_up_with_the_changes_sinc
         return real_pass(self, starts)
 
     monkeypatch.setattr(SortedRows, "select_prefixed", counted)
-    store = JobStore(lambda: T0)
-    view = JobView(store)
-    rng = random.Random(5)
-    for i in range(900):
-        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
-    store.flush()
-    view.set_sort("name")
+    store, view, rng = accounts_view(900, seed=5)
     filters = {name: RowPrefixes((f"{name}:",)) for name in "abc"}
 
     def wanted(name: str) -> list[str]:
@@ -392,13 +399,7 @@ def test_the_accounts_rows_are_taken_ahead_in_slices_while_jobs_change(
     from amstui.monitor.job_view import RowPrefixes
     from amstui.monitor.sorted_rows import SortedRows
 
-    store = JobStore(lambda: T0)
-    view = JobView(store)
-    rng = random.Random(8)
-    for i in range(900):
-        store.upsert(replace(job(i), id=f"{'abc'[i % 3]}:{job(i).id}", name=f"n{rng.random()}"))
-    store.flush()
-    view.set_sort("name")
+    store, view, rng = accounts_view(900, seed=8)
     while view.build_orders(rows=100):
         pass  # the orders of every sort key first
     view.keep_prefixed = tuple((f"{name}:",) for name in "abc")
