@@ -166,6 +166,25 @@ class RowPrefixes:
         return key.startswith(self.starts)
 
 
+def _keeps_place(sort_key: str, old: Snap | None, new: Snap, created_moved: bool) -> bool:
+    """A changed job sits where it was in the order of `sort_key` (its sort value and its
+    creation, the tie-break, are the same)."""
+    if old is None or created_moved:
+        return False
+    value = SNAP_VALUES[sort_key]
+    return bool(value(old) == value(new))
+
+
+def _note_move(
+    placed_by: dict[Any, dict[str, Any]], key: Any, rows: SortedRows, job_id: str, old: Snap | None
+) -> None:
+    """Note a row of an order not in use to move later, under the key it sits under now
+    (None: not there yet); the first note of a row holds until it moves."""
+    placed = placed_by.setdefault(key, {})
+    if job_id not in placed:
+        placed[job_id] = rows.key(job_id) if old is not None else None
+
+
 def _kept(rows: Iterable[str], keep: Callable[[str], bool]) -> set[str]:
     """The row keys `keep` keeps (a `RowPrefixes` tested inline, one C call a row)."""
     if isinstance(keep, RowPrefixes):
@@ -458,9 +477,7 @@ class JobView:
                 self._changed(order=True)
             return
         self.sort_key, self.reverse = key, reverse
-        for kept in [k for k in self._prefixed if k[0] != key]:  # one sort key's are kept
-            del self._prefixed[kept]
-            self._prefixed_pending.pop(kept, None)
+        self._forget_prefixed([k for k in self._prefixed if k[0] != key])  # one sort key's
         self._drain(key)
         order = self._orders.get(key)
         if order is None:
@@ -536,16 +553,26 @@ class JobView:
         if not build.step(value, rows):
             return True
         self._building = None
-        ordered = build.ordered
-        if build.changed:
-            # Jobs that changed while the order was being built: placed afresh.
-            ordered = [row for row in ordered if row not in build.changed]
-        order = SortedRows(self._keyfns[build.sort_key], ordered, presorted=True)
-        for row in build.changed:
-            if row in snaps:
-                order.add(row)
-        self._orders[build.sort_key] = order
+        self._orders[build.sort_key] = self._settled(build.sort_key, build.ordered, build.changed)
         return self.orders_pending
+
+    def _settled(
+        self,
+        sort_key: str,
+        ordered: list[str],
+        changed: set[str],
+        keep: Callable[[str], bool] | None = None,
+    ) -> SortedRows:
+        """An order built over several slices, with the jobs that changed meanwhile placed
+        afresh (those still there, and kept by `keep`)."""
+        if changed:
+            ordered = [row for row in ordered if row not in changed]
+        order = SortedRows(self._keyfns[sort_key], ordered, presorted=True)
+        snaps = self._snaps
+        for row in changed:
+            if row in snaps and (keep is None or keep(row)):
+                order.add(row)
+        return order
 
     def _created_rows(self) -> list[str]:
         """Rows by (created, row key): the "created" order, or a fresh sort."""
@@ -676,13 +703,17 @@ class JobView:
             # Kept: the accounts taken ahead, and the last few other sets of accounts shown
             # (each holds up to every row).
             others = [k for k in self._prefixed if k[1] not in self.keep_prefixed]
-            for kept in others[: -(MAX_PREFIXED_OTHERS - 1) or None]:
-                del self._prefixed[kept]
-                self._prefixed_pending.pop(kept, None)
+            self._forget_prefixed(others[: -(MAX_PREFIXED_OTHERS - 1) or None])
             self._prefixed[cache_key] = found
             return found
         self._drain_prefixed(cache_key)
         return found
+
+    def _forget_prefixed(self, cache_keys: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+        """Let kept account rows go (taken again when wanted)."""
+        for cache_key in cache_keys:
+            del self._prefixed[cache_key]
+            self._prefixed_pending.pop(cache_key, None)
 
     def _drain_prefixed(self, cache_key: tuple[str, tuple[str, ...]], limit: int = 0) -> None:
         """Move (up to `limit`, 0: all) kept account rows that changed to their places."""
@@ -723,16 +754,8 @@ class JobView:
         if build.at < len(build.rows):
             return
         self._prefix_build = None
-        kept = build.kept
-        if build.changed:
-            kept = [row for row in kept if row not in build.changed]
-        order = SortedRows(self._keyfns[build.sort_key], kept, presorted=True)
-        matched = set(kept)
-        for row in build.changed:
-            if row in self._snaps and row.startswith(starts):
-                order.add(row)
-                matched.add(row)
-        self._prefixed[(build.sort_key, starts)] = (order, matched)
+        order = self._settled(build.sort_key, build.kept, build.changed, RowPrefixes(starts))
+        self._prefixed[(build.sort_key, starts)] = (order, set(order.to_list()))
 
     def _reload(self, changed: set[str] | None = None) -> None:
         """The orders afresh: the order in use sorted again (the others are built when
@@ -802,23 +825,15 @@ class JobView:
             for cache_key, (kept_rows, _) in prefixed.items():
                 if kept_rows is shown or not job_id.startswith(cache_key[1]):
                     continue  # shown: moved below, as the order in use
-                value = SNAP_VALUES[cache_key[0]]
-                if old is not None and not created_moved and value(old) == value(new):
-                    continue
-                placed = prefixed_pending.setdefault(cache_key, {})
-                if job_id not in placed:
-                    placed[job_id] = kept_rows.key(job_id) if old is not None else None
+                if not _keeps_place(cache_key[0], old, new, created_moved):
+                    _note_move(prefixed_pending, cache_key, kept_rows, job_id, old)
             for sort_key, rows in orders.items():
-                if old is not None and not created_moved:
-                    value = SNAP_VALUES[sort_key]
-                    if value(old) == value(new):
-                        continue  # this order keeps the job where it is
+                if _keeps_place(sort_key, old, new, created_moved):
+                    continue  # this order keeps the job where it is
                 keyfn = rows.key
                 if rows is not current:
                     # Not in use: noted, moved later (`_drain`), under the key it sits under.
-                    placed = pending.setdefault(sort_key, {})
-                    if job_id not in placed:
-                        placed[job_id] = keyfn(job_id) if old is not None else None
+                    _note_move(pending, sort_key, rows, job_id, old)
                     continue
                 before = keyfn(job_id) if old is not None else None
                 snaps[job_id] = new
@@ -849,8 +864,7 @@ class JobView:
         for sort_key in [k for k, placed in pending.items() if len(placed) > MAX_PENDING]:
             # Too far behind: built again when quiet, cheaper than moving every row.
             del pending[sort_key], orders[sort_key]
-        for kept in [k for k, placed in prefixed_pending.items() if len(placed) > MAX_PENDING]:
-            del prefixed_pending[kept], prefixed[kept]
+        self._forget_prefixed([k for k, p in prefixed_pending.items() if len(p) > MAX_PENDING])
         self._transitions.extend(transitions)
         self._changed(order=order)
 

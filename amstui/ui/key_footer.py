@@ -105,6 +105,8 @@ class KeyFooter(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
+        if y != 0:
+            return Strip.blank(width, base)
         styles = (
             base,
             self.get_component_rich_style("key-footer--key"),
@@ -112,8 +114,6 @@ class KeyFooter(Widget):
             self.get_component_rich_style("key-footer--bar"),
         )
         drawn = (self._keys_shown, self._palette, width, styles)
-        if y != 0:
-            return Strip.blank(width, base)
         if drawn != self._drawn:
             self._strip = self._draw(width, *styles)
             self._drawn = drawn
