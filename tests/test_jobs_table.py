@@ -132,6 +132,51 @@ def test_the_private_access_check_catches_what_it_should(tmp_path: Path) -> None
     assert len(_private_textual_access(bad)) == 3
 
 
+async def test_order_slices_give_way_while_keys_come(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Orders are built a slice at a time when idle; while keys come, the slices pause longer
+    so that a key's messages, frame and the terminal's threads go first."""
+    import asyncio
+    import time
+
+    from amstui.monitor.job_view import JobView
+    from amstui.ui.app import LOAD_BATCH
+
+    slices: list[float] = []
+    build = JobView.build_orders
+
+    def small_slices(self: JobView, rows: int = 10) -> bool:
+        slices.append(time.monotonic())
+        return build(self, 10)  # small slices: the build outlasts both windows below
+
+    rig = frozen_rig(jobs=2000)
+    app = rig.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await rig.cycle(pilot)
+        monkeypatch.setattr(JobView, "build_orders", small_slices)
+        # A batch of changes as big as a load's page drops the orders: they are built again.
+        store = app.store
+        for job_id in list(store.entries)[:LOAD_BATCH]:
+            job = store.entries[job_id].job
+            store.upsert(replace(job, name=job.name + " again"))
+        store.flush()
+        slices.clear()
+        for _ in range(300):
+            if slices:
+                break
+            await asyncio.sleep(0.01)
+        start = time.monotonic()
+        for _ in range(8):
+            await pilot.press("j")
+            await asyncio.sleep(0.05)
+        typing = sum(1 for t in slices if t >= start)
+        start = time.monotonic()
+        await asyncio.sleep(0.4)
+        quiet = sum(1 for t in slices if t >= start)
+    # The quiet window came second: had the build ended meanwhile, it would have the fewer.
+    assert quiet > 20
+    assert typing * 2 < quiet, (typing, quiet)
+
+
 async def test_orders_of_every_sort_key_are_built_when_idle_and_s_switches() -> None:
     import asyncio
 

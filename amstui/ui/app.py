@@ -66,6 +66,10 @@ LOAD_BATCH = 500
 LOAD_QUIET = 0.5
 #: Seconds between two slices of building orders (the slices take about as long).
 ORDER_PAUSE = 0.002
+#: ... and while keys are being pressed (one came in the last `TYPING_FOR` seconds): the
+#: slices give way to what a key sets off (its messages, its frame, the terminal's threads).
+ORDER_PAUSE_TYPING = 0.025
+TYPING_FOR = 0.3
 #: Signals that end the app through its normal exit (terminal restored), with their exit codes.
 EXIT_SIGNALS = ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP))
 #: More endings than this in one burst are summed up in one toast.
@@ -265,7 +269,11 @@ class AmstuiApp(App[int]):
                 # A pause, not just a turn of the loop: the terminal's reader and writer
                 # threads need the interpreter too (a busy main thread holds them off up to
                 # 5 ms a time: keys through a terminal took 100+ ms while orders were built).
-                await asyncio.sleep(ORDER_PAUSE)
+                # A longer one while keys come: through a terminal at 100,000 jobs, keys in
+                # the seconds after the load (orders still being built) took half as long
+                # again as once they were built.
+                typing = time.monotonic() - self._collections.last_key < TYPING_FOR
+                await asyncio.sleep(ORDER_PAUSE_TYPING if typing else ORDER_PAUSE)
         finally:
             self._building_orders = False
 
