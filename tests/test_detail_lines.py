@@ -189,6 +189,46 @@ async def test_j_lands_on_the_raw_section_and_t_goes_back_to_the_top() -> None:
         assert sum(block.lines_highlighted for block in blocks) <= 4 * 30
 
 
+async def test_another_job_keeps_the_scrollable_height_until_its_raw_response_is_drawn() -> None:
+    """Showing a shorter job after a long one changes no scrollable height in the frame that
+    shows it (a change would lay the screen out again, a second full render); once its raw
+    response is drawn the height is the content's, and `end` lands on its last line."""
+    rig = frozen_rig(jobs=10)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        created = rig.emulator.sim.create_job(
+            rig.emulator.now(),
+            name="many tasks",
+            tasks=[
+                {"Name": f"t{i}", "MediaProcessorId": MEDIA_PROCESSOR, "TaskBody": "<b/>"}
+                for i in range(150)
+            ],
+        )
+        await rig.cycle(pilot)
+        screen = await open_detail(app, pilot, created.id)
+        lines = screen.query_one(DetailLines)
+        long_height = lines.virtual_size.height
+        assert long_height > 2_000
+        await pilot.press("end")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        short = next(i for i in app.store.entries if i != created.id)
+        app.open_detail(short)  # shows the job at once; its raw response is drawn a frame later
+        assert lines.virtual_size.height == long_height
+        await pilot.pause()
+        assert lines.scroll_y == 0
+        assert shown(lines)[1] == "Timing"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert 0 < lines.virtual_size.height < 200
+        await pilot.press("end")
+        await pilot.pause()
+        rows = shown(lines)
+        assert rows[-1] != ""  # the content's last line, not rows held below it
+        assert screen.section_text("raw").splitlines()[-1].rstrip() == rows[-1]
+
+
 async def test_sections_read_back_as_text_and_a_tick_keeps_the_raw_lines() -> None:
     rig = frozen_rig(jobs=20)
     app = rig.app

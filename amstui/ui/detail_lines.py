@@ -238,6 +238,8 @@ class DetailLines(ScrollView, can_focus=True):
         #: and the row it moved to, until the view is scrolled there.
         self._top_anchor: Anchor | None = None
         self._pending_top: int | None = None
+        #: The scrollable height does not shrink below this while it is held (`hold_height`).
+        self._height_floor = 0
 
     # ------------------------------------------------------------------ content
 
@@ -312,6 +314,20 @@ class DetailLines(ScrollView, can_focus=True):
         for section in self._sections:
             yield from (b for b in section.blocks if isinstance(b, TextLinesBlock))
 
+    def hold_height(self) -> None:
+        """Keep the scrollable height from shrinking until `release_height`.
+
+        Showing another job replaces the raw response with a one-line placeholder, and the
+        response comes back a frame later: the height would shrink, then grow again. Each
+        change of virtual size makes Textual lay the screen out again (with the scroll bar
+        hidden, then shown), a second full render in the frame that first shows the job:
+        about 5 ms of the key's time at 120x40. Rows below the content are blank."""
+        self._height_floor = self.virtual_size.height
+
+    def release_height(self) -> None:
+        """The scrollable height follows the content again (from the next layout on)."""
+        self._height_floor = 0
+
     # ------------------------------------------------------------------ layout
 
     @property
@@ -340,7 +356,7 @@ class DetailLines(ScrollView, can_focus=True):
                 row += block.height(width, console)
         starts.append(row)
         self._starts, self._pieces, self._width = starts, pieces, width
-        self.virtual_size = Size(width, row)
+        self.virtual_size = Size(width, max(row, self._height_floor))
         if old_width > 0 and self._top_anchor is not None:
             # A new width (often found while drawing, before the resize event): the lines
             # fold again, and the view goes where what was at its top now is.

@@ -233,10 +233,15 @@ class DetailScreen(Screen[None]):
         the raw JSON a frame later (only its lines on screen are highlighted, when drawn)."""
         self.job_id = job_id
         if self.is_mounted:
+            lines = self.query_one(DetailLines)
+            # A new job shows from its top: scrolled there first, so that no place in the
+            # last job's lines is carried over to this one's.
+            lines.scroll_home(animate=False, immediate=True)
+            # No change of scrollable height until the raw response is drawn (`_render_raw`).
+            lines.hold_height()
             self.render_job(raw=False)
             self._raw_drawn = ()
             self._set_raw([RenderedBlock(Text("…", "dim"))])
-            self.query_one(DetailLines).scroll_home(animate=False)
             self.call_after_refresh(self._render_raw)
 
     def compose(self) -> ComposeResult:
@@ -338,6 +343,7 @@ class DetailScreen(Screen[None]):
                 blocks += exchange_blocks(exchange, arm)
         else:
             blocks.append(RenderedBlock(Text("fetching the job's record…", "dim")))
+        self.query_one(DetailLines).release_height()
         self._set_raw(blocks)
 
     def action_back(self) -> None:
