@@ -645,7 +645,11 @@ class JobView:
         if predicate is None or len(self._snaps) <= slice_size:
             self.set_filter(predicate, text, key_filter)
             return True
-        under_way = FilterPass(self._filter_index, list(self._snaps), predicate, slice_size)
+        # A tuple, not a list: it lives through many turns of the loop, and the collector,
+        # which walks a young container's items, leaves a tuple of strings alone once it
+        # has seen it (a list of 100,000 ids is walked again by each middle collection,
+        # 10-20 ms a time at 100,000 jobs).
+        under_way = FilterPass(self._filter_index, tuple(self._snaps), predicate, slice_size)
         under_way.start()
         try:
             while not under_way.step():
