@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+import amstui.ui  # noqa: F401  (its frame-rate default first, as `amstui` applies it)
 from benchmarks.common import ROOT, Result, emulator, median, p95
 from benchmarks.naive_monitor import NaiveMonitor
 
