@@ -148,20 +148,25 @@ async def test_hostile_service_text_is_shown_verbatim_everywhere() -> None:
         assert "Raw OData response" in text
 
 
+async def open_many_tasks(rig: Any, pilot: Any) -> tuple[Any, Any]:
+    """A job of 150 tasks (thousands of raw JSON lines) added, and its detail screen open."""
+    created = rig.emulator.sim.create_job(
+        rig.emulator.now(),
+        name="many tasks",
+        tasks=[
+            {"Name": f"t{i}", "MediaProcessorId": MEDIA_PROCESSOR, "TaskBody": "<b/>"}
+            for i in range(150)
+        ],
+    )
+    await rig.cycle(pilot)
+    return created, await open_detail(rig.app, pilot, created.id)
+
+
 async def test_j_lands_on_the_raw_section_and_t_goes_back_to_the_top() -> None:
     rig = frozen_rig(jobs=10)
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
-        created = rig.emulator.sim.create_job(
-            rig.emulator.now(),
-            name="many tasks",
-            tasks=[
-                {"Name": f"t{i}", "MediaProcessorId": MEDIA_PROCESSOR, "TaskBody": "<b/>"}
-                for i in range(150)
-            ],
-        )
-        await rig.cycle(pilot)
-        screen = await open_detail(app, pilot, created.id)
+        _, screen = await open_many_tasks(rig, pilot)
         lines = screen.query_one(DetailLines)
         assert shown(lines)[1] == "Timing"
         await pilot.press("J")
@@ -196,16 +201,7 @@ async def test_another_job_keeps_the_scrollable_height_until_its_raw_response_is
     rig = frozen_rig(jobs=10)
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
-        created = rig.emulator.sim.create_job(
-            rig.emulator.now(),
-            name="many tasks",
-            tasks=[
-                {"Name": f"t{i}", "MediaProcessorId": MEDIA_PROCESSOR, "TaskBody": "<b/>"}
-                for i in range(150)
-            ],
-        )
-        await rig.cycle(pilot)
-        screen = await open_detail(app, pilot, created.id)
+        created, screen = await open_many_tasks(rig, pilot)
         lines = screen.query_one(DetailLines)
         long_height = lines.virtual_size.height
         assert long_height > 2_000
