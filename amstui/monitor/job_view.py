@@ -719,8 +719,10 @@ class JobView:
             del self._prefixed[cache_key]
             self._prefixed_pending.pop(cache_key, None)
 
-    def _drain_prefixed(self, cache_key: tuple[str, tuple[str, ...]], limit: int = 0) -> None:
-        """Move (up to `limit`, 0: all) kept account rows that changed to their places."""
+    def _drain_prefixed(
+        self, cache_key: tuple[str, tuple[str, ...]], limit: int | None = None
+    ) -> None:
+        """Move (up to `limit`) kept account rows that changed to their places."""
         placed = self._prefixed_pending.get(cache_key)
         found = self._prefixed.get(cache_key)
         if placed is None or found is None:
@@ -728,7 +730,7 @@ class JobView:
             return
         rows, matched = found
         snaps = self._snaps
-        moving = list(islice(placed, limit)) if limit > 0 else list(placed)
+        moving = list(placed) if limit is None else list(islice(placed, limit))
         for row in moving:
             if row in snaps:
                 matched.add(row)
