@@ -8,6 +8,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,10 +111,6 @@ async def test_pages_handed_on_keep_two_requests_in_flight_and_one_otherwise() -
     """A first load (pages handed on) asks for the page after next while a page is read, so
     the server is never idle; without `on_page` one request is in flight at a time."""
 
-    lock = threading.Lock()
-    in_flight = [0]
-    most: list[int] = []
-
     def entity(n: int) -> dict[str, object]:
         return {
             "Id": f"nb:jid:UUID:00000000-0000-4000-8000-{n:012d}",
@@ -124,23 +121,32 @@ async def test_pages_handed_on_keep_two_requests_in_flight_and_one_otherwise() -
             "RunningDuration": 1.0,
         }
 
-    def respond(seen: Seen) -> Reply:
-        start = int(seen.param("$skip", "0"))
-        with lock:
-            in_flight[0] += 1
-            most.append(in_flight[0])
-        try:
-            time.sleep(0.05)  # the server's work on a page
-            items = [entity(n) for n in range(start, min(start + 1000, 4500))]
-            return Reply.json(json.dumps({"value": items}))
-        finally:
+    def counting(most: list[int]) -> Callable[[Seen], Reply]:
+        """A server that notes how many requests it holds as each comes in. Each server has
+        its own count: a page asked for ahead by the first load may still be in its handler
+        after that server closed, and must not count against the next."""
+        lock = threading.Lock()
+        in_flight = [0]
+
+        def respond(seen: Seen) -> Reply:
+            start = int(seen.param("$skip", "0"))
             with lock:
-                in_flight[0] -= 1
+                in_flight[0] += 1
+                most.append(in_flight[0])
+            try:
+                time.sleep(0.05)  # the server's work on a page
+                items = [entity(n) for n in range(start, min(start + 1000, 4500))]
+                return Reply.json(json.dumps({"value": items}))
+            finally:
+                with lock:
+                    in_flight[0] -= 1
+
+        return respond
 
     for handed_on in (True, False):
-        most.clear()
+        most: list[int] = []
         pages: list[int] = []
-        with HostileServer(respond) as hostile:
+        with HostileServer(counting(most)) as hostile:
             client = AmsV2Client(hostile.url, auth=BearerTokenAuth(NoCredential(), "s"))
             listener = (lambda page, pages=pages: pages.append(len(page))) if handed_on else None
             fetched = await client.list_jobs(JobQuery(), on_page=listener)
