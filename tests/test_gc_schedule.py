@@ -25,6 +25,7 @@ def thresholds():  # type: ignore[no-untyped-def]
     saved = gc.get_threshold()
     yield saved
     gc.set_threshold(*saved)
+    gc.enable()
 
 
 def test_a_full_collection_waits_for_a_quiet_minute(thresholds) -> None:  # type: ignore[no-untyped-def]
@@ -77,6 +78,59 @@ def test_tick_collects_cyclic_garbage_of_the_oldest_generation(thresholds) -> No
     assert alive() is None
 
 
+def test_keys_hold_the_collector_off_until_they_stop(thresholds) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    schedule = FullCollections(clock)
+    schedule.key_pressed()
+    assert gc.isenabled() and not schedule.held  # the schedule is not running: no effect
+    schedule.start()
+    schedule.key_pressed()
+    assert not gc.isenabled() and schedule.held
+    clock.now += gc_schedule.KEYS_QUIET / 2
+    schedule.key_pressed()
+    clock.now += gc_schedule.KEYS_QUIET / 2
+    schedule.tick()
+    assert not gc.isenabled()  # the last key came less than KEYS_QUIET ago
+    clock.now += gc_schedule.KEYS_QUIET / 2
+    schedule.tick()
+    assert gc.isenabled() and not schedule.held
+    assert schedule.held_collections == 1  # what the keys left, collected as they stopped
+    schedule.key_pressed()
+    schedule.stop()
+    assert gc.isenabled()  # stopped while held: the collector is on again
+
+
+def test_under_keys_without_end_what_waits_is_still_collected(  # type: ignore[no-untyped-def]
+    thresholds, monkeypatch
+) -> None:
+    class Node:
+        pass
+
+    monkeypatch.setattr(gc_schedule, "HELD_AT_MOST", 10_000)
+    clock = Clock()
+    schedule = FullCollections(clock)
+    schedule.start()
+    schedule.key_pressed()
+    gc.collect()
+    nodes = []
+    for _ in range(1_000):
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]
+        nodes.append(weakref.ref(node))
+    del node
+    schedule.tick()
+    assert schedule.held_collections == 0  # fewer waiting than HELD_AT_MOST
+    assert all(ref() is not None for ref in nodes)  # the collector is off
+    kept = [Node() for _ in range(10_000)]
+    clock.now += 0.1
+    schedule.key_pressed()
+    schedule.tick()
+    assert schedule.held_collections == 1 and gc.get_count()[0] < 100
+    assert all(ref() is None for ref in nodes)  # the cycles were collected
+    assert not gc.isenabled()  # and the keys still hold the collector off
+    assert len(kept) == 10_000
+
+
 def test_stop_puts_the_thresholds_back(thresholds) -> None:  # type: ignore[no-untyped-def]
     gc.set_threshold(700, 10, 10)
     schedule = FullCollections(Clock())
@@ -106,8 +160,12 @@ async def test_the_monitor_runs_the_schedule_after_a_big_load_and_stops_it_on_ex
             assert schedule.running and schedule.last_key == float("-inf")
             app.post_message(events.Key("j", "j"))
             await pilot.pause()
-            # The key was seen: no full collection until the user is quiet again.
+            # The key was seen: no full collection until the user is quiet again, and no
+            # automatic one at all until the keys stop.
             assert schedule.last_key > float("-inf")
+            assert schedule.held and not gc.isenabled()
+            await pilot.pause(gc_schedule.KEYS_QUIET + 0.5)
+            assert gc.isenabled() and not schedule.held
     finally:
         gc.unfreeze()
     assert gc.get_threshold() == (700, 10, 10)

@@ -58,8 +58,9 @@ from amstui.ui.status_line import StatusLine
 log = logging.getLogger("amstui.ui")
 #: Accounts from this many jobs have their loaded objects frozen out of the collector.
 GC_FREEZE_AT = 2000
-#: Seconds between two looks at whether a full garbage collection is due (`FullCollections`).
-GC_TICK_EVERY = 5.0
+#: Seconds between two looks at whether the keys stopped (automatic garbage collections come
+#: back) and whether a full collection is due (`FullCollections.tick`).
+GC_TICK_EVERY = 0.25
 #: Jobs changed at once that mean a load is under way (pages of a listing): orders are
 #: built only once no such batch came for `LOAD_QUIET` seconds.
 LOAD_BATCH = 500
