@@ -10,10 +10,18 @@ from typing import Any
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from amstui.monitor.inert_text import inert
+from amstui.ui import scroll_mark
 from amstui.ui.demo_rig import frozen_rig
-from amstui.ui.detail_lines import DetailLines, RenderedBlock, Section, TextLinesBlock
+from amstui.ui.detail_lines import (
+    MARK_GAP,
+    DetailLines,
+    RenderedBlock,
+    Section,
+    TextLinesBlock,
+)
 from amstui.ui.detail_screen import MAX_JSON_CHARS, body_lines
 from tests.conftest import open_detail
 
@@ -21,10 +29,17 @@ MEDIA_PROCESSOR = "nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56"
 
 
 def shown(lines: DetailLines) -> list[str]:
-    """The rows on screen, as text (trailing spaces removed)."""
-    return [
-        lines.render_line(y).text.rstrip() for y in range(lines.scrollable_content_region.height)
-    ]
+    """The rows on screen, as text without the scroll mark (trailing spaces removed)."""
+    out = []
+    for y in range(lines.scrollable_content_region.height):
+        strip = lines.render_line(y)
+        out.append(strip.crop(0, strip.cell_length - MARK_GAP - scroll_mark.WIDTH).text.rstrip())
+    return out
+
+
+def marks(lines: DetailLines) -> str:
+    """The scroll mark's column, top to bottom."""
+    return "".join(lines.render_line(y).text[-1] for y in range(lines.size.height))
 
 
 class LinesApp(App[None]):
@@ -39,6 +54,68 @@ class LinesApp(App[None]):
         body = self.query_one(DetailLines)
         for section in self.sections:
             body.set_section(section)
+
+
+async def test_the_scroll_mark_follows_the_view_and_the_content() -> None:
+    """The view draws its scroll position in its last column: the thumb at the top, at the
+    bottom after `end`, a page further down after `pagedown`; none while everything fits,
+    and one as soon as the content grows past the screen (repainted without a scroll)."""
+    app = LinesApp([Section("raw", "Raw", [TextLinesBlock(["short"] * 5, highlight=False)])])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        lines = app.query_one(DetailLines)
+        assert set(marks(lines)) == {scroll_mark.TRACK}  # 7 rows in 20: nothing to scroll
+        lines.set_section(Section("raw", "Raw", [TextLinesBlock(["x"] * 78, highlight=False)]))
+        await pilot.pause()
+        column = marks(lines)
+        # 80 rows, 20 on screen: a thumb of 5 at the top.
+        assert column == scroll_mark.THUMB * 5 + scroll_mark.TRACK * 15
+        lines.focus()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert marks(lines).index(scroll_mark.THUMB) == 5  # 20 rows of the 60 it can move
+        await pilot.press("end")
+        await pilot.pause()
+        assert marks(lines) == scroll_mark.TRACK * 15 + scroll_mark.THUMB * 5
+        assert shown(lines)[-1] == "x"  # the lines keep their text: the mark is beside it
+
+
+async def test_the_scroll_mark_is_repainted_when_content_below_the_screen_grows() -> None:
+    """A section added below the screen changes no line on screen, but the scroll mark's
+    thumb now shows beside them: the view is repainted whole (Textual does so when the
+    scrollable height changes; the mark relies on it)."""
+
+    class Spied(DetailLines):
+        repaints: list[tuple[Region, ...]] = []
+
+        def refresh(self, *regions: Region, **kwargs: Any) -> Any:
+            self.repaints.append(regions)
+            return super().refresh(*regions, **kwargs)
+
+    class SpiedApp(LinesApp):
+        def compose(self) -> ComposeResult:
+            yield Spied(id="body")
+
+    app = SpiedApp([Section("top", "Top", [TextLinesBlock(["short"] * 16, highlight=False)])])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        lines = app.query_one(Spied)
+        assert set(marks(lines)) == {scroll_mark.TRACK}  # 18 rows in 20
+        Spied.repaints.clear()
+        lines.set_section(Section("more", "More", [TextLinesBlock(["x"] * 60, highlight=False)]))
+        assert () in Spied.repaints  # the whole view: the thumb is beside rows 0-4
+        await pilot.pause()
+        assert marks(lines).startswith(scroll_mark.THUMB)
+
+
+def test_thumb_rows() -> None:
+    assert scroll_mark.thumb_rows(10, 10, 0) == range(0)
+    assert scroll_mark.thumb_rows(10, 5, 0) == range(0)
+    assert scroll_mark.thumb_rows(10, 100, 0) == range(0, 1)
+    assert scroll_mark.thumb_rows(10, 100, 90) == range(9, 10)
+    assert scroll_mark.thumb_rows(10, 20, 4) == range(2, 7)
+    assert scroll_mark.thumb_rows(10, 20, 500) == range(5, 10)  # clamped to the end
+    assert scroll_mark.thumb_rows(38, 100_001, 50_000) == range(19, 20)
 
 
 def big_json(entries: int) -> list[str]:
@@ -80,7 +157,7 @@ async def test_long_lines_fold_at_the_width_and_keep_their_indentation() -> None
     async with app.run_test(size=(60, 30)) as pilot:
         await pilot.pause()
         lines = app.query_one(DetailLines)
-        width = lines.scrollable_content_region.width
+        width = lines.text_width
         rows = shown(lines)[2:]  # after the margin and the heading
         start = next(i for i, row in enumerate(rows) if '"long"' in row)
         first, *rest = rows[start : start + 4]
@@ -118,8 +195,8 @@ async def test_a_resize_folds_again_and_keeps_the_view_on_what_it_showed() -> No
         await pilot.pause()
         await pilot.pause()
         assert lines.virtual_size.height > tall  # each line now takes two rows
-        assert shown(lines)[0] == top[: lines.scrollable_content_region.width]
-        assert all(len(row) <= lines.scrollable_content_region.width for row in shown(lines))
+        assert shown(lines)[0] == top[: lines.text_width]
+        assert all(len(row) <= lines.text_width for row in shown(lines))
 
 
 HOSTILE = "[bold]x[/] \x1b[31mred\x1b[0m \u202eevil [link=http://e]y[/link]"

@@ -36,6 +36,49 @@ async def test_offscreen_change_repaints_nothing_visible_change_repaints_its_row
         assert "Onscreen rename" in svg and "Offscreen rename" not in svg
 
 
+async def test_the_scroll_mark_shows_where_the_view_is_in_the_rows() -> None:
+    """The last column is the scroll mark: a thumb beside the rows on screen, at the top of
+    the rows at first, at their bottom after `end`; none once a filter leaves rows that fit;
+    and back, repainted, when the filter is cleared (no scroll in between)."""
+    from amstui.ui import scroll_mark
+
+    rig = frozen_rig(jobs=400)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        table = app.table
+
+        def column() -> str:
+            return "".join(table.render_line(y).text[-1] for y in range(1, table.size.height))
+
+        def on_screen() -> str:
+            rows = app.export_screenshot().replace("&#160;", " ")
+            return scroll_mark.THUMB if scroll_mark.THUMB in rows else ""
+
+        rows = table.size.height - 1  # under the header
+        assert table.render_line(0).text[-1] == " "  # the header has no mark
+        thumb = scroll_mark.thumb_rows(rows, 400, 0)
+        assert len(thumb) == round(rows * rows / 400) and thumb.start == 0
+        assert column() == scroll_mark.THUMB * len(thumb) + scroll_mark.TRACK * (rows - len(thumb))
+        await pilot.press("end")
+        await pilot.pause()
+        assert column().endswith(scroll_mark.THUMB * len(thumb))
+        assert column().index(scroll_mark.THUMB) == rows - len(thumb)
+        await pilot.press("home")
+        await pilot.pause()
+        assert column().startswith(scroll_mark.THUMB)
+        first = table.job_id_at(0)
+        assert first is not None
+        app.action_quick_filter(first.rsplit(":", 1)[-1])  # one job left: nothing to scroll
+        await pilot.pause(0.3)
+        assert table.row_count == 1
+        assert set(column()) == {scroll_mark.TRACK} and not on_screen()
+        app.action_quick_filter("")
+        await pilot.pause(0.3)
+        assert table.row_count == 400 and column().startswith(scroll_mark.THUMB)
+        assert on_screen()
+
+
 async def test_id_column_stays_at_60_columns() -> None:
     rig = frozen_rig(jobs=20)
     async with rig.app.run_test(size=(60, 20)) as pilot:

@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.worker import Worker
 
 from amstui.ams.model import JobState
-from amstui.ui import jobs_table
+from amstui.ui import jobs_table, scroll_mark
 from amstui.ui.cell_cache import CellCache
 from amstui.ui.demo_rig import frozen_rig
 from amstui.ui.detail_screen import DetailScreen
@@ -108,7 +108,7 @@ async def test_the_cursor_row_is_styled_and_its_styled_strip_reused() -> None:
         cursor = table.get_component_rich_style("jobs-table--cursor")
         assert cursor.bgcolor is not None
 
-        room = table.scrollable_content_region.width  # not the scrollbar
+        room = table.scrollable_content_region.width - scroll_mark.WIDTH  # not the mark
 
         def backgrounds(strip: Strip) -> set[object]:
             return {segment.style.bgcolor for segment in strip.crop(0, room) if segment.style}

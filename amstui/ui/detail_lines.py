@@ -32,8 +32,13 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from amstui.ui import scroll_mark
+from amstui.ui.scroll_mark import ScrollMark
+
 #: Continuation rows of a folded line keep its indentation while at least this much room is left.
 MIN_FOLD_ROOM = 20
+#: Blank columns between the lines and the scroll mark.
+MARK_GAP = 1
 
 
 def plain_text(renderable: RenderableType, width: int = 300) -> str:
@@ -217,6 +222,8 @@ class DetailLines(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     DetailLines {
         overflow-x: hidden;
+        /* The scroll position is drawn by the view (`scroll_mark`), not by a scroll bar. */
+        scrollbar-size-vertical: 0;
         & > .detail-lines--section {
             text-style: bold;
         }
@@ -240,6 +247,12 @@ class DetailLines(ScrollView, can_focus=True):
         self._pending_top: int | None = None
         #: The scrollable height does not shrink below this while it is held (`hold_height`).
         self._height_floor = 0
+        #: The scroll position, drawn in the last column, and the lines joined to its cells
+        #: by line on screen: (line, cell, both joined).
+        self._mark = ScrollMark(gap=MARK_GAP)
+        self._marked: dict[int, tuple[Strip, Strip, Strip]] = {}
+        blank = Strip.blank(MARK_GAP + scroll_mark.WIDTH)
+        self._frame_mark: tuple[range, tuple[Strip, Strip]] = (range(0), (blank, blank))
 
     # ------------------------------------------------------------------ content
 
@@ -272,7 +285,7 @@ class DetailLines(ScrollView, can_focus=True):
         the rows that differ (the clock moving the timing's Elapsed repaints one row, not the
         screen). False: the heights differ (or nothing is laid out), lay out again."""
         width = self._width
-        if width <= 0 or width != self._content_width or old.title != new.title:
+        if width <= 0 or width != self.text_width or old.title != new.title:
             return False
         if len(old.blocks) != len(new.blocks):
             return False
@@ -331,11 +344,16 @@ class DetailLines(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ layout
 
     @property
-    def _content_width(self) -> int:
-        return self.scrollable_content_region.width
+    def text_width(self) -> int:
+        """The lines' room: the view, less the scroll mark and the gap before it."""
+        return max(self.scrollable_content_region.width - MARK_GAP - scroll_mark.WIDTH, 0)
+
+    def _thumb_rows(self) -> range:
+        height = self.scrollable_content_region.height
+        return scroll_mark.thumb_rows(height, self.virtual_size.height, int(self.scroll_y))
 
     def _ensure_layout(self) -> None:
-        width = self._content_width
+        width = self.text_width
         if width > 0 and width != self._width:
             self._layout(width)
 
@@ -399,7 +417,7 @@ class DetailLines(ScrollView, can_focus=True):
     def _relayout(self, anchor: Anchor | None, changed: int) -> None:
         """Lay out again after the section at index `changed` (and those below it) moved or
         changed; the rows above it are repainted only if the view scrolls."""
-        width = self._content_width
+        width = self.text_width
         if width <= 0:
             self._width = -1
             return
@@ -459,22 +477,38 @@ class DetailLines(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # The width, the base and heading styles are read once for all the lines of a frame
         # (each is a walk up the DOM).
-        self._frame = (
-            self._content_width,
-            self.rich_style,
-            self.get_component_rich_style("detail-lines--section"),
-        )
+        self._frame = self._frame_styles()
         try:
             return super().render_lines(crop)
         finally:
             self._frame = None
 
-    def render_line(self, y: int) -> Strip:
-        width, base, heading = self._frame or (
-            self._content_width,
-            self.rich_style,
+    def _frame_styles(self) -> tuple[int, Style, Style]:
+        base = self.rich_style
+        # A change of the scrollable height (which moves the thumb) repaints the whole view.
+        self._frame_mark = (self._thumb_rows(), self._mark.cells(self, base))
+        return (
+            self.text_width,
+            base,
             self.get_component_rich_style("detail-lines--section"),
         )
+
+    def render_line(self, y: int) -> Strip:
+        if self._frame is None:
+            self._frame_styles()
+        thumb, (thumb_cell, track_cell) = self._frame_mark
+        line = self._line(y)
+        cell = thumb_cell if y in thumb else track_cell
+        # Joined once for the same line and cell: the same strip object while neither changes,
+        # whose own caches then serve Textual's crops and styles.
+        marked = self._marked.get(y)
+        if marked is None or marked[0] is not line or marked[1] is not cell:
+            marked = self._marked[y] = (line, cell, Strip.join((line, cell)))
+        return marked[2]
+
+    def _line(self, y: int) -> Strip:
+        """Line `y` of the view without the scroll mark."""
+        width, base, heading = self._frame or self._frame_styles()
         if width <= 0:
             return Strip.blank(0, base)
         if width != self._width:

@@ -43,7 +43,7 @@ from textual.worker import Worker
 from amstui.monitor.inert_text import inert
 from amstui.monitor.job_view import SORT_KEYS, JobView
 from amstui.monitor.store import JobEntry, JobStore
-from amstui.ui import cells
+from amstui.ui import cells, scroll_mark
 from amstui.ui.cell_cache import CellCache
 
 
@@ -232,6 +232,10 @@ class Frame:
     top: int
     #: The layout has dated columns (Created, Started): their rows are keyed by the day.
     dated: bool
+    #: The rows of the scroll mark's thumb (0: the first row under the header), and the
+    #: mark's cells (thumb, track).
+    thumb: range
+    mark: tuple[Strip, Strip]
 
 
 @dataclass(slots=True)
@@ -243,6 +247,8 @@ class CachedRow:
     values: tuple[str, ...]
     strip: Strip
     cursor: tuple[Style, Style, Strip] | None = None
+    #: The row with the scroll mark's cell: (row strip, cell, both joined).
+    marked: tuple[Strip, Strip, Strip] | None = None
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -270,6 +276,8 @@ class JobsTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     JobsTable {
         overflow-x: hidden;
+        /* The scroll position is drawn by the table (`scroll_mark`), not by a scroll bar. */
+        scrollbar-size-vertical: 0;
         background: $surface;
         color: $foreground;
         &:focus {
@@ -336,6 +344,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._painted: dict[int, tuple[str, int, int, tuple[str, ...]]] = {}
         #: Row strips built (cache misses): tests and benchmarks read it.
         self.rows_rendered = 0
+        #: The scroll position, drawn in the last column.
+        self._mark = scroll_mark.ScrollMark()
         #: Parsed cells, shared by the rows (a redraw parses only the cells that changed).
         self.cell_cache = CellCache()
         #: Why the table is empty (offline, nothing loaded, the filter hides all): drawn
@@ -424,7 +434,8 @@ class JobsTable(ScrollView, can_focus=True):
 
     @property
     def _width(self) -> int:
-        return self.scrollable_content_region.width
+        """The columns' room: the view, less the scroll mark's column."""
+        return max(self.scrollable_content_region.width - scroll_mark.WIDTH, 0)
 
     @property
     def _top(self) -> int:
@@ -568,16 +579,25 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _frame(self) -> Frame:
         now = self.store.now()
+        base = self.rich_style
+        thumb = self._thumb_rows()
         return Frame(
             now,
             int(now.timestamp()),
             now.toordinal(),
-            self.rich_style,
+            base,
             self.get_component_rich_style("jobs-table--cursor"),
             self._width,
             self._top,
             not DATED.isdisjoint(self._layout.keys),
+            thumb,
+            self._mark.cells(self, base),
         )
+
+    def _thumb_rows(self) -> range:
+        # The mark moves only with a scroll or a change of the rows shown; both repaint the
+        # whole view (a change of the rows shown is a change of order: `sync`).
+        return scroll_mark.thumb_rows(self._rows_on_screen, len(self.view), self._top)
 
     def render_line(self, y: int) -> Strip:
         frame = self._frame_drawn or self._frame()
@@ -590,7 +610,9 @@ class JobsTable(ScrollView, can_focus=True):
                 self._frame_drawn = frame
         base = frame.base
         if y == 0:
-            return self._header_strip().adjust_cell_length(width, base).apply_style(base)
+            header = self._header_strip().adjust_cell_length(width, base).apply_style(base)
+            return header.adjust_cell_length(width + scroll_mark.WIDTH, base)
+        cell = frame.mark[0] if y - 1 in frame.thumb else frame.mark[1]
         row = frame.top + y - 1
         job_id = self.view.job_id_at(row)
         entry = self.store.get(job_id) if job_id is not None else None
@@ -600,19 +622,24 @@ class JobsTable(ScrollView, can_focus=True):
                 note = Text(f" {inert(self.empty_reason)}", style="italic", end="")
                 note.truncate(width, overflow="ellipsis")
                 strip = Strip(note.render(self.app.console), note.cell_len)
-                return strip.adjust_cell_length(width).apply_style(base)
-            return Strip.blank(width, base)
+                return Strip.join((strip.adjust_cell_length(width).apply_style(base), cell))
+            return Strip.join((Strip.blank(width, base), cell))
         cached = self._row(entry, job_id, frame)
         bucket = frame.second if moves_with_time(entry) else 0
         self._painted[y] = (job_id, entry.version, bucket, cached.values)
         strip = cached.strip.adjust_cell_length(width).apply_style(base)
-        if row != self.cursor_row:
-            return strip
-        mark = cached.cursor
-        if mark is None or mark[0] != base or mark[1] != frame.cursor:
-            styled = Strip(Segment.apply_style(strip, None, frame.cursor), strip.cell_length)
-            mark = cached.cursor = (base, frame.cursor, styled)
-        return mark[2]
+        if row == self.cursor_row:
+            mark = cached.cursor
+            if mark is None or mark[0] != base or mark[1] != frame.cursor:
+                styled = Strip(Segment.apply_style(strip, None, frame.cursor), strip.cell_length)
+                mark = cached.cursor = (base, frame.cursor, styled)
+            strip = mark[2]
+        # Joined once for the same row strip and cell: the same strip object every frame,
+        # whose own caches then serve Textual's crops and styles.
+        marked = cached.marked
+        if marked is None or marked[0] is not strip or marked[1] is not cell:
+            marked = cached.marked = (strip, cell, Strip.join((strip, cell)))
+        return marked[2]
 
     def _row_key(self, entry: JobEntry, job_id: str, frame: Frame) -> tuple[object, ...]:
         """What a row's cells are made of: the same key, the same cells."""
