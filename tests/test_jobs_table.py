@@ -182,7 +182,7 @@ async def test_order_slices_give_way_while_keys_come(monkeypatch) -> None:  # ty
     import time
 
     from amstui.monitor.job_view import JobView
-    from amstui.ui.app import LOAD_BATCH
+    from amstui.ui.app import LOAD_BATCH, TYPING_FOR
 
     slices: list[float] = []
     build = JobView.build_orders
@@ -212,6 +212,7 @@ async def test_order_slices_give_way_while_keys_come(monkeypatch) -> None:  # ty
             await pilot.press("j")
             await asyncio.sleep(0.05)
         typing = sum(1 for t in slices if t >= start)
+        await asyncio.sleep(TYPING_FOR)  # the keys count as coming until then
         start = time.monotonic()
         await asyncio.sleep(0.4)
         quiet = sum(1 for t in slices if t >= start)
