@@ -217,7 +217,9 @@ class RefreshEngine:
         if wait > 0:
             report.skipped = f"backing off {wait:.0f}s"
             return report
-        before = {i for i, e in self.store.entries.items() if not e.gone and not e.job.is_final}
+        # The jobs neither final nor gone, as the store keeps them (a pass over every entry
+        # here held the event loop 20-40 ms each cycle at 100,000 jobs).
+        before = set(self.store.active_ids())
         first_page = 0
         if not self._loaded and not self.scope.ids and self.scope.limit is None:
             first_page = await self._first_page()
@@ -352,11 +354,8 @@ class RefreshEngine:
             requests += transforms.requests
         newest = self.store.newest_created
         initial = not self._loaded or newest is None
-        active = {
-            e.job.transform
-            for e in self.store.entries.values()
-            if not e.gone and not e.job.is_final
-        }
+        entries = self.store.entries
+        active = {entries[job_id].job.transform for job_id in self.store.active_ids()}
         due = schedule.due(active, everything=initial)
         moment = self.now()
         jobs: list[Any] = []
