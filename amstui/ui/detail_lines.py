@@ -39,6 +39,9 @@ from amstui.ui.scroll_mark import ScrollMark
 MIN_FOLD_ROOM = 20
 #: Blank columns between the lines and the scroll mark.
 MARK_GAP = 1
+#: What every line of a frame is drawn with: the lines' width, the base and headings'
+#: styles, the rows of the scroll mark's thumb and the mark's cells (thumb, track).
+Frame = tuple[int, Style, Style, range, tuple[Strip, Strip]]
 
 
 def plain_text(renderable: RenderableType, width: int = 300) -> str:
@@ -239,8 +242,8 @@ class DetailLines(ScrollView, can_focus=True):
         self._width = -1
         self._starts: list[int] = []
         self._pieces: list[tuple[Section, int, Block | None]] = []
-        #: While a frame is drawn: the width, the base style and the headings' style.
-        self._frame: tuple[int, Style, Style] | None = None
+        #: While a frame is drawn: what its lines are drawn with (`Frame`).
+        self._frame: Frame | None = None
         #: What is at the top of the view (kept when the lines fold again at a new width),
         #: and the row it moved to, until the view is scrolled there.
         self._top_anchor: Anchor | None = None
@@ -248,11 +251,9 @@ class DetailLines(ScrollView, can_focus=True):
         #: The scrollable height does not shrink below this while it is held (`hold_height`).
         self._height_floor = 0
         #: The scroll position, drawn in the last column, and the lines joined to its cells
-        #: by line on screen: (line, cell, both joined).
+        #: by line on screen (`scroll_mark.beside`).
         self._mark = ScrollMark(gap=MARK_GAP)
-        self._marked: dict[int, tuple[Strip, Strip, Strip]] = {}
-        blank = Strip.blank(MARK_GAP + scroll_mark.WIDTH)
-        self._frame_mark: tuple[range, tuple[Strip, Strip]] = (range(0), (blank, blank))
+        self._marked: dict[int, scroll_mark.Joined] = {}
 
     # ------------------------------------------------------------------ content
 
@@ -484,32 +485,29 @@ class DetailLines(ScrollView, can_focus=True):
         finally:
             self._frame = None
 
-    def _frame_styles(self) -> tuple[int, Style, Style]:
+    def _frame_styles(self) -> Frame:
         base = self.rich_style
-        # A change of the scrollable height (which moves the thumb) repaints the whole view.
-        self._frame_mark = (self._thumb_rows(), self._mark.cells(self, base))
         return (
             self.text_width,
             base,
             self.get_component_rich_style("detail-lines--section"),
+            # A change of the scrollable height (which moves the thumb) repaints the view.
+            self._thumb_rows(),
+            self._mark.cells(self, base),
         )
 
     def render_line(self, y: int) -> Strip:
-        if self._frame is None:
-            self._frame_styles()
-        thumb, (thumb_cell, track_cell) = self._frame_mark
-        line = self._line(y)
+        frame = self._frame or self._frame_styles()
+        thumb, (thumb_cell, track_cell) = frame[3], frame[4]
         cell = thumb_cell if y in thumb else track_cell
-        # Joined once for the same line and cell: the same strip object while neither changes,
-        # whose own caches then serve Textual's crops and styles.
-        marked = self._marked.get(y)
-        if marked is None or marked[0] is not line or marked[1] is not cell:
-            marked = self._marked[y] = (line, cell, Strip.join((line, cell)))
+        marked = self._marked[y] = scroll_mark.beside(
+            self._line(y, frame), cell, self._marked.get(y)
+        )
         return marked[2]
 
-    def _line(self, y: int) -> Strip:
+    def _line(self, y: int, frame: Frame) -> Strip:
         """Line `y` of the view without the scroll mark."""
-        width, base, heading = self._frame or self._frame_styles()
+        width, base, heading, _, _ = frame
         if width <= 0:
             return Strip.blank(0, base)
         if width != self._width:

@@ -247,8 +247,8 @@ class CachedRow:
     values: tuple[str, ...]
     strip: Strip
     cursor: tuple[Style, Style, Strip] | None = None
-    #: The row with the scroll mark's cell: (row strip, cell, both joined).
-    marked: tuple[Strip, Strip, Strip] | None = None
+    #: The row with the scroll mark's cell (`scroll_mark.beside`).
+    marked: scroll_mark.Joined | None = None
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -634,12 +634,8 @@ class JobsTable(ScrollView, can_focus=True):
                 styled = Strip(Segment.apply_style(strip, None, frame.cursor), strip.cell_length)
                 mark = cached.cursor = (base, frame.cursor, styled)
             strip = mark[2]
-        # Joined once for the same row strip and cell: the same strip object every frame,
-        # whose own caches then serve Textual's crops and styles.
-        marked = cached.marked
-        if marked is None or marked[0] is not strip or marked[1] is not cell:
-            marked = cached.marked = (strip, cell, Strip.join((strip, cell)))
-        return marked[2]
+        cached.marked = scroll_mark.beside(strip, cell, cached.marked)
+        return cached.marked[2]
 
     def _row_key(self, entry: JobEntry, job_id: str, frame: Frame) -> tuple[object, ...]:
         """What a row's cells are made of: the same key, the same cells."""

@@ -66,3 +66,15 @@ class ScrollMark:
                 Strip([*gap, Segment(TRACK, on_track)], self._gap + WIDTH),
             )
         return self._cells
+
+
+Joined = tuple[Strip, Strip, Strip]
+
+
+def beside(line: Strip, cell: Strip, joined: Joined | None) -> Joined:
+    """`line` with the mark's `cell` after it, as (line, cell, both joined): `joined` again
+    while it was made from these same strips, so that the view returns the same strip object
+    every frame and Textual's caches of that strip serve its crops and styles."""
+    if joined is None or joined[0] is not line or joined[1] is not cell:
+        joined = (line, cell, Strip.join((line, cell)))
+    return joined
