@@ -271,6 +271,7 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
 
     from amstui.ams.model import JobState, Task
     from amstui.monitor.accounts import split_key
+    from amstui.monitor.inert_text import inert
     from amstui.monitor.labels import short_id
     from amstui.ui.detail_screen import DetailScreen
     from amstui.ui.filter_bar import FilterBar
@@ -428,10 +429,13 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
             """A frame writes the table's row under the cursor, with the cursor's job's id
             in it (the status line, which also names it, can follow a frame later: that lag
             is measured apart)."""
-            job_id = split_key(table.cursor_job_id or "")[1]
-            shown = job_id.rsplit("/", 1)[-1] if "/" in job_id else short_id(job_id)
-            y = table.region.y + 1 + table.cursor_row - int(table.scroll_y)
-            return shown[:7] in rows.get(y, "")
+            key = table.cursor_job_id or ""
+            job_id = split_key(key)[1]
+            store, _ = _feed_target(app.store, key)
+            # The Id column (v2: the GUID's start), or the name (v3 rows show no id).
+            marks = (short_id(job_id)[:7], inert(store.entries[job_id].job.name)[:7])
+            line = rows.get(table.region.y + 1 + table.cursor_row - int(table.scroll_y))
+            return line is not None and any(mark in line for mark in marks)
 
         # The status line names the sort in use.
         sort_shown = on_status(
@@ -463,7 +467,8 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
         app.pop_screen()
         await asyncio.sleep(0.2)
         for _ in range(3 if quick else 20):
-            name = app.store.entries[table.cursor_job_id].job.name
+            store, job_id = _feed_target(app.store, table.cursor_job_id)
+            name = inert(store.entries[job_id].job.name)[:20]
             await measure(
                 "open detail",
                 "enter",
