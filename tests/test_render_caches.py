@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.worker import Worker
 
@@ -396,3 +397,129 @@ async def test_a_key_stops_the_rows_being_drawn_ahead_so_its_frame_comes_first(
         while drawing() and loop.time() < until:
             await pilot.pause(0.05)
         assert not drawing()  # the drawing for the new state ran to its end
+
+
+async def _rest(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Long enough for the cursor to count as resting, and for what that starts to run."""
+    await pilot.pause(jobs_table.CURSOR_RESTS * 3)
+    await pilot.pause()
+
+
+async def test_the_detail_is_drawn_ahead_for_the_job_the_cursor_rests_on(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    shown: list[str] = []
+    real = DetailScreen.show_job
+
+    def counted(self, job_id):  # type: ignore[no-untyped-def]
+        shown.append(job_id)
+        return real(self, job_id)
+
+    monkeypatch.setattr(DetailScreen, "show_job", counted)
+    rig = frozen_rig(jobs=60)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.press("enter")  # the first open builds the detail screen
+        await pilot.pause()
+        await pilot.press("escape")
+        await _rest(pilot)
+        screen = app.get_screen("detail")
+        assert isinstance(screen, DetailScreen)
+        await pilot.press("j", "j")
+        await _rest(pilot)
+        target = app.table.cursor_job_id
+        assert target is not None
+        name = app.store.entries[target].job.name
+        # Drawn out of sight: the screen already reads the job the cursor rests on.
+        assert screen.job_id == target and name in screen.section_text("title")
+        assert screen.is_ready_for(target)
+        shown.clear()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.job_id == target
+        assert shown == []  # `enter` drew nothing more of it
+        assert "Created" in screen.section_text("timing")
+        assert not screen.is_ready_for(target)  # shown: no longer "drawn ahead"
+        # Closed: drawn again for the cursor's job, from the top, ready for the next `enter`.
+        await pilot.press("pagedown")
+        await pilot.press("escape")
+        await _rest(pilot)
+        assert screen.is_ready_for(target)
+        assert screen.query_one("#detail-body").scroll_y == 0
+
+
+async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_opened() -> None:
+    rig = frozen_rig(jobs=60)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        screen = app.get_screen("detail")
+        assert isinstance(screen, DetailScreen)
+        running = next(
+            i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING
+        )
+        app.table.jump_to(running)
+        await _rest(pilot)
+        assert screen.is_ready_for(running)
+        # Its record changes while the cursor rests: canceled by someone else, seen by a
+        # refresh cycle (the clock stays where it was).
+        assert "Cancel" not in screen.section_text("title")
+        rig.emulator.sim.cancel(running, rig.emulator.now())
+        await rig.cycle(pilot)
+        assert app.store.entries[running].job.state != JobState.PROCESSING
+        assert not screen.is_ready_for(running)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Cancel" in screen.section_text("title")
+        await pilot.press("escape")
+        # A running job's times move with the clock: a second later they are drawn again.
+        other = next(
+            i
+            for i, e in app.store.entries.items()
+            if e.job.state == JobState.PROCESSING and i != running
+        )
+        app.table.jump_to(other)
+        await _rest(pilot)
+        assert screen.is_ready_for(other)
+        before = screen.section_text("timing")
+        rig.advance(90)
+        assert not screen.is_ready_for(other)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.section_text("timing") != before
+
+
+async def test_a_dialog_over_the_open_detail_leaves_it_where_it_was() -> None:
+    rig = frozen_rig(jobs=60)
+    app = rig.app
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        job_id = screen.job_id
+        body = screen.query_one("#detail-body")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        scrolled = body.scroll_y
+        assert scrolled > 0
+        await pilot.press("question_mark")  # the help screen over the detail, then closed
+        await _rest(pilot)
+        await pilot.press("escape")
+        await _rest(pilot)
+        assert app.screen is screen and screen.job_id == job_id
+        assert body.scroll_y == scrolled
+        # A full screen over it (the detail is suspended, not just covered), then closed.
+        await app.push_screen(Screen())
+        await _rest(pilot)
+        app.pop_screen()
+        await _rest(pilot)
+        assert app.screen is screen and screen.job_id == job_id
+        assert body.scroll_y == scrolled

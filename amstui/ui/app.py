@@ -52,7 +52,7 @@ from amstui.ui.job_filter import FilterError, parse_filter
 from amstui.ui.jobs_table import JobsTable
 from amstui.ui.key_footer import KeyFooter
 from amstui.ui.keys import APP_BINDINGS, READONLY_CANCEL, help_rows
-from amstui.ui.messages import JobsChanged, RefreshJob
+from amstui.ui.messages import DetailClosed, JobsChanged, RefreshJob
 from amstui.ui.status_line import StatusLine
 
 log = logging.getLogger("amstui.ui")
@@ -645,9 +645,29 @@ class AmstuiApp(App[int]):
             self.install_screen(DetailScreen(self.store, self.view), "detail")
         screen = self.get_screen("detail")
         assert isinstance(screen, DetailScreen)
-        screen.show_job(job_id)
+        if not screen.is_ready_for(job_id):
+            screen.show_job(job_id)
         self.push_screen("detail")
-        self.refresh_job(job_id)
+        # The job's record fetched afresh once the screen's first frame is drawn: the frame
+        # `enter` waits for shows what the store holds, and the fetch's work (sending, then
+        # reading the reply) does not delay it.
+        self.call_after_refresh(self.refresh_job, job_id)
+
+    @on(JobsTable.CursorRested)
+    def _cursor_rested(self, event: JobsTable.CursorRested) -> None:
+        self._prepare_detail(event.job_id)
+
+    @on(DetailClosed)
+    def _detail_closed(self, event: DetailClosed) -> None:
+        # Once the table's frame is drawn: the job under the cursor is often opened again.
+        self.call_after_refresh(self._prepare_detail, self.table.cursor_job_id)
+
+    def _prepare_detail(self, job_id: str | None) -> None:
+        """Keep the detail screen (once it exists) drawn for the job the cursor rests on."""
+        if job_id is not None and self.is_screen_installed("detail"):
+            screen = self.get_screen("detail")
+            if isinstance(screen, DetailScreen):
+                screen.prepare(job_id)
 
     @on(RefreshJob)
     def _refresh_requested(self, event: RefreshJob) -> None:

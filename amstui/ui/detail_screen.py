@@ -27,7 +27,7 @@ from amstui.ui import cells
 from amstui.ui.detail_lines import Block, DetailLines, RenderedBlock, Section, TextLinesBlock
 from amstui.ui.key_footer import KeyFooter
 from amstui.ui.label_rows import LabelRows
-from amstui.ui.messages import JobsChanged, RefreshJob
+from amstui.ui.messages import DetailClosed, JobsChanged, RefreshJob
 
 MAX_JSON_CHARS = 200_000
 #: Cells before the lines under a task, and before the rows under a v3 output.
@@ -227,11 +227,14 @@ class DetailScreen(Screen[None]):
         self._drawn = -1
         self._raw_drawn: tuple[Exchange, ...] = ()
         self._title = Text()
+        #: The job drawn while out of sight (`prepare`), and the clock then.
+        self._prepared: tuple[str, datetime] | None = None
 
     def show_job(self, job_id: str) -> None:
         """Point the (reused) screen at another job. The timing and tasks are drawn at once;
         the raw JSON a frame later (only its lines on screen are highlighted, when drawn)."""
         self.job_id = job_id
+        self._prepared = None
         if self.is_mounted:
             lines = self.query_one(DetailLines)
             # A new job shows from its top: scrolled there first, so that no place in the
@@ -243,6 +246,27 @@ class DetailScreen(Screen[None]):
             self._raw_drawn = ()
             self._set_raw([RenderedBlock(Text("…", "dim"))])
             self.call_after_refresh(self._render_raw)
+
+    def prepare(self, job_id: str) -> None:
+        """Draw `job_id` while out of sight (the cursor rests on it), so that opening it
+        shows what is drawn (`is_ready_for`) instead of drawing it in the frame `enter` waits
+        for: its sections took 4-5 ms of a 17 ms open at 100,000 jobs."""
+        if not self.is_mounted or self in self.app.screen_stack or self.store.get(job_id) is None:
+            return  # not built yet, or open (under a dialog too): what is read stays
+        self.show_job(job_id)
+        self._prepared = (job_id, self.store.now())
+
+    def is_ready_for(self, job_id: str) -> bool:
+        """`job_id` was drawn by `prepare` and still reads the same: its record has not
+        changed since, and its times do not move with the clock (a final job), or the clock
+        has not moved a second (the screen's own tick redraws a running job every second)."""
+        entry = self.store.get(job_id)
+        if self._prepared is None or entry is None or entry.version != self._drawn:
+            return False
+        prepared, at = self._prepared
+        if prepared != job_id or self.job_id != job_id:
+            return False
+        return entry.job.is_final or (self.store.now() - at) < timedelta(seconds=1)
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -256,6 +280,12 @@ class DetailScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.view.unsubscribe(self._view_moved)
+
+    def on_screen_resume(self) -> None:
+        self._prepared = None  # shown: scrolled and read from here on
+
+    def on_screen_suspend(self) -> None:
+        self.post_message(DetailClosed(self.job_id))
 
     def _view_moved(self) -> None:
         self.post_message(JobsChanged(self.view.version))

@@ -315,6 +315,13 @@ class JobsTable(ScrollView, can_focus=True):
             super().__init__()
             self.job_id = job_id
 
+    class CursorRested(Message):
+        """The cursor has stayed on this job for `CURSOR_RESTS` seconds."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
     class JobChosen(Message):
         """`enter` (or a click on the cursor's row): open this job."""
 
@@ -814,6 +821,8 @@ class JobsTable(ScrollView, can_focus=True):
     def _cursor_rested(self) -> None:
         if self._rest_timer is not None:
             self._rest_timer.pause()
+        if self._cursor_id is not None:
+            self.post_message(self.CursorRested(self._cursor_id))
         self._draw_ahead()
 
     def _draw_ahead(self) -> None:
