@@ -26,6 +26,7 @@ from amstui.ui.detail_screen import DetailScreen
 from amstui.ui.jobs_table import JobsTable
 from amstui.ui.key_footer import KeyFooter
 from amstui.ui.label_rows import LabelRows
+from tests.conftest import open_detail
 
 
 def draw(table: JobsTable) -> list[Strip]:
@@ -405,6 +406,18 @@ async def _rest(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def _detail_built(rig, pilot) -> DetailScreen:  # type: ignore[no-untyped-def]
+    """The table loaded, and the detail screen built (opened once, then closed)."""
+    await rig.cycle(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("escape")
+    await _rest(pilot)
+    screen = rig.app.get_screen("detail")
+    assert isinstance(screen, DetailScreen)
+    return screen
+
+
 async def test_the_detail_is_drawn_ahead_for_the_job_the_cursor_rests_on(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -419,13 +432,7 @@ async def test_the_detail_is_drawn_ahead_for_the_job_the_cursor_rests_on(
     rig = frozen_rig(jobs=60)
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
-        await rig.cycle(pilot)
-        await pilot.press("enter")  # the first open builds the detail screen
-        await pilot.pause()
-        await pilot.press("escape")
-        await _rest(pilot)
-        screen = app.get_screen("detail")
-        assert isinstance(screen, DetailScreen)
+        screen = await _detail_built(rig, pilot)
         await pilot.press("j", "j")
         await _rest(pilot)
         target = app.table.cursor_job_id
@@ -453,12 +460,7 @@ async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_o
     rig = frozen_rig(jobs=60)
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
-        await rig.cycle(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("escape")
-        screen = app.get_screen("detail")
-        assert isinstance(screen, DetailScreen)
+        screen = await _detail_built(rig, pilot)
         running = next(
             i for i, e in app.store.entries.items() if e.job.state == JobState.PROCESSING
         )
@@ -498,13 +500,9 @@ async def test_a_dialog_over_the_open_detail_leaves_it_where_it_was() -> None:
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
         await rig.cycle(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
-        job_id = screen.job_id
+        job_id = app.table.job_id_at(0)
+        assert job_id is not None
+        screen = await open_detail(app, pilot, job_id)
         body = screen.query_one("#detail-body")
         await pilot.press("pagedown")
         await pilot.pause()
