@@ -250,3 +250,37 @@ async def test_orders_of_every_sort_key_are_built_when_idle_and_s_switches() -> 
         ]
         assert keys == sorted(keys, reverse=table.sort_reverse)
         assert table.cursor_job_id == before  # the cursor stays on its job
+
+
+async def test_a_cursor_key_moves_the_cursor_and_the_status_line_in_one_frame() -> None:
+    """The frame that draws the cursor on its new row names that row's job on the status line
+    too (the status line once followed a frame later: two frames, and the job named late)."""
+    from amstui.monitor.labels import short_id
+    from benchmarks.suite import frame_rows
+
+    rig = frozen_rig(jobs=200)
+    app = rig.app
+    frames: list[dict[int, str]] = []
+    real = app._display  # the frames as written to a terminal (a test app writes none)
+
+    def display(screen, update):  # type: ignore[no-untyped-def]
+        if update is not None:
+            frames.append(frame_rows(update.render_segments(app.console)))
+        return real(screen, update)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await rig.cycle(pilot)
+        await pilot.pause()
+        table = app.table
+        status_row = app.query_one("#status").region.y
+        for key in ("j", "j", "pagedown", "k"):
+            frames.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            job_id = table.cursor_job_id
+            assert job_id is not None
+            row = table.region.y + 1 + table.cursor_row - int(table.scroll_y)
+            drawn = [f for f in frames if short_id(job_id)[:7] in f.get(row, "")]
+            assert drawn, f"{key}: no frame drew the cursor's row"
+            assert job_id in drawn[0].get(status_row, ""), f"{key}: status line a frame late"
