@@ -274,7 +274,7 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
     from amstui.monitor.inert_text import inert
     from amstui.monitor.labels import short_id
     from amstui.ui.detail_screen import DetailScreen
-    from amstui.ui.filter_bar import FilterBar
+    from amstui.ui.filter_bar import PLACEHOLDER, FilterBar
 
     app = rig.app
     displays: list[float] = []
@@ -298,21 +298,16 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
             now = time.perf_counter()
             displays.append(now)
             changed, shown_in = pending["changed"], pending["shown_in"]
-            if (
-                changed is not None
-                and pending["at"] is None
-                and changed()
-                and shown_in(screen, frame_rows(sequence))
-            ):
-                pending["at"] = now
+            rows: dict[int, str] | None = None
+            if changed is not None and pending["at"] is None and changed():
+                rows = frame_rows(sequence)
+                if shown_in(screen, rows):
+                    pending["at"] = now
             words = status["words"]
-            if (
-                words is not None
-                and status["at"] is None
-                and status["changed"]()
-                and words() in frame_rows(sequence).get(status["row"], "")
-            ):
-                status["at"] = now
+            if words is not None and status["at"] is None and status["changed"]():
+                rows = frame_rows(sequence) if rows is None else rows
+                if words() in rows.get(status["row"], ""):
+                    status["at"] = now
         return original_display(screen, renderable)
 
     app._display = display  # type: ignore[method-assign]
@@ -320,7 +315,8 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
 
     cell_updates = [0]
     row_updates = [0]
-    kinds = ("cursor down", "page down", "open detail", "filter typing", "sort")
+    kinds = ("cursor down", "page down", "open detail", "cursor after a rest", "filter typing")
+    kinds += ("sort",)
     kinds += tuple(kind for kind, *_ in extra_kinds)
     latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
     applied: list[float] = []
@@ -430,12 +426,15 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
             in it (the status line, which also names it, can follow a frame later: that lag
             is measured apart)."""
             key = table.cursor_job_id or ""
-            job_id = split_key(key)[1]
+            account, job_id = split_key(key)
             store, _ = _feed_target(app.store, key)
-            # The Id column (v2: the GUID's start), or the name (v3 rows show no id).
-            marks = (short_id(job_id)[:7], inert(store.entries[job_id].job.name)[:7])
+            # The Id column (v2: the GUID's start), or the name (v3 rows, and tables mixing
+            # v2 and v3, show no id: v3 names are unique in a transform); with several
+            # accounts, the account's name too.
+            by_id = "/" not in job_id and "id" in table.column_keys
+            mark = short_id(job_id)[:7] if by_id else inert(store.entries[job_id].job.name)[:16]
             line = rows.get(table.region.y + 1 + table.cursor_row - int(table.scroll_y))
-            return line is not None and any(mark in line for mark in marks)
+            return line is not None and mark in line and account in line
 
         # The status line names the sort in use.
         sort_shown = on_status(
@@ -468,19 +467,38 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
         await asyncio.sleep(0.2)
         for _ in range(3 if quick else 20):
             store, job_id = _feed_target(app.store, table.cursor_job_id)
-            name = inert(store.entries[job_id].job.name)[:20]
+            title = inert(store.entries[job_id].job.id)[:24]
             await measure(
                 "open detail",
                 "enter",
                 "\r",
                 lambda: isinstance(app.screen, DetailScreen),
-                # The detail screen's frame, with the job's name in it.
-                lambda screen, rows, name=name: (
-                    isinstance(screen, DetailScreen) and any(name in r for r in rows.values())
+                # The detail screen's frame, with the job's id on its title row.
+                lambda screen, rows, title=title: (
+                    isinstance(screen, DetailScreen)
+                    and title in rows.get(screen.query_one("#detail-title").region.y, "")
                 ),
             )
             app.pop_screen()
             await asyncio.sleep(0.1)
+        # Keys after a pause longer than the cursor's rest (what it starts, drawing ahead and
+        # the detail drawn for the job, is then under way or done): `j`, or `escape` and `j`.
+        for press in range(4 if quick else 12):
+            if press % 2:
+                await pilot.press("enter")
+                await asyncio.sleep(rng.uniform(0.05, 0.2))
+                await pilot.press("escape")
+                await asyncio.sleep(rng.uniform(0.0, 0.05))
+            else:
+                await asyncio.sleep(rng.uniform(0.12, 0.4))
+            row = table.cursor_row
+            await measure(
+                "cursor after a rest",
+                "j",
+                "j",
+                lambda row=row: table.cursor_row != row,
+                cursor_shown,
+            )
         for _ in range(4 if quick else 16):
             key, reverse = table.sort_key, table.sort_reverse
             await measure(
@@ -502,8 +520,12 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
                     char,
                     char,
                     lambda value=value: field.value != value,
-                    # The filter bar's row, with the text typed so far.
-                    lambda screen, rows: field.value in rows.get(field.content_region.y, ""),
+                    # The filter bar's row, with the text typed so far (not the placeholder,
+                    # which holds many a single letter).
+                    lambda screen, rows: (
+                        field.value in (row := rows.get(field.content_region.y, ""))
+                        and PLACEHOLDER[:12] not in row
+                    ),
                 )
             t0 = time.perf_counter()
             target = field.value

@@ -450,13 +450,17 @@ async def test_the_detail_is_drawn_ahead_for_the_job_the_cursor_rests_on(
         assert not screen.is_ready_for(target)  # shown: no longer "drawn ahead"
         # Closed: drawn again for the cursor's job, from the top, ready for the next `enter`.
         await pilot.press("pagedown")
+        await pilot.pause()
+        assert screen.query_one("#detail-body").scroll_y > 0
         await pilot.press("escape")
         await _rest(pilot)
         assert screen.is_ready_for(target)
         assert screen.query_one("#detail-body").scroll_y == 0
 
 
-async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_opened() -> None:
+async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_opened(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
     rig = frozen_rig(jobs=60)
     app = rig.app
     async with app.run_test(size=(120, 30)) as pilot:
@@ -478,6 +482,8 @@ async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_o
         await pilot.pause()
         assert "Cancel" in screen.section_text("title")
         await pilot.press("escape")
+        # Nothing fetched on `enter` from here on: what shows is what is drawn on opening.
+        monkeypatch.setattr(app, "refresh_job", lambda job_id: None)
         # A running job's times move with the clock: a second later they are drawn again.
         other = next(
             i
@@ -487,12 +493,23 @@ async def test_a_job_that_changed_after_it_was_drawn_ahead_is_drawn_again_when_o
         app.table.jump_to(other)
         await _rest(pilot)
         assert screen.is_ready_for(other)
-        before = screen.section_text("timing")
+        before = screen.section_text("tasks")
         rig.advance(90)
         assert not screen.is_ready_for(other)
         await pilot.press("enter")
         await pilot.pause()
-        assert screen.section_text("timing") != before
+        assert screen.section_text("tasks") != before
+        await pilot.press("escape")
+        # So does a final job's "stale since" (its last refresh failed).
+        final = next(i for i, e in app.store.entries.items() if e.job.is_final)
+        app.store.mark_stale([final])
+        app.store.flush()
+        app.table.jump_to(final)
+        await _rest(pilot)
+        assert screen.is_ready_for(final)
+        assert "Stale" in screen.section_text("timing")
+        rig.advance(600)
+        assert not screen.is_ready_for(final)
 
 
 async def test_a_dialog_over_the_open_detail_leaves_it_where_it_was() -> None:

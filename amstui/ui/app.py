@@ -659,8 +659,9 @@ class AmstuiApp(App[int]):
 
     @on(DetailClosed)
     def _detail_closed(self, event: DetailClosed) -> None:
-        # Once the table's frame is drawn: the job under the cursor is often opened again.
-        self.call_after_refresh(self._prepare_detail, self.table.cursor_job_id)
+        # The job under the cursor is often opened again: drawn once the cursor rests (not
+        # at once: a key pressed straight after `escape` would wait for it).
+        self.table.rest_again()
 
     def _prepare_detail(self, job_id: str | None) -> None:
         """Keep the detail screen (once it exists) drawn for the job the cursor rests on."""

@@ -25,6 +25,7 @@ from amstui.monitor.job_view import JobView
 from amstui.monitor.store import JobEntry, JobStore
 from amstui.ui import cells
 from amstui.ui.detail_lines import Block, DetailLines, RenderedBlock, Section, TextLinesBlock
+from amstui.ui.jobs_table import moves_with_time
 from amstui.ui.key_footer import KeyFooter
 from amstui.ui.label_rows import LabelRows
 from amstui.ui.messages import DetailClosed, JobsChanged, RefreshJob
@@ -253,20 +254,22 @@ class DetailScreen(Screen[None]):
         for: its sections took 4-5 ms of a 17 ms open at 100,000 jobs."""
         if not self.is_mounted or self in self.app.screen_stack or self.store.get(job_id) is None:
             return  # not built yet, or open (under a dialog too): what is read stays
+        if self.is_ready_for(job_id):
+            return  # drawn already (the raw response is the costly part to draw again)
         self.show_job(job_id)
         self._prepared = (job_id, self.store.now())
 
     def is_ready_for(self, job_id: str) -> bool:
         """`job_id` was drawn by `prepare` and still reads the same: its record has not
-        changed since, and its times do not move with the clock (a final job), or the clock
-        has not moved a second (the screen's own tick redraws a running job every second)."""
+        changed since, and nothing in it moves with the clock (a final job, not stale), or the
+        clock has not moved a second (the screen's own tick redraws such a job every second)."""
         entry = self.store.get(job_id)
         if self._prepared is None or entry is None or entry.version != self._drawn:
             return False
         prepared, at = self._prepared
         if prepared != job_id or self.job_id != job_id:
             return False
-        return entry.job.is_final or (self.store.now() - at) < timedelta(seconds=1)
+        return not moves_with_time(entry) or (self.store.now() - at) < timedelta(seconds=1)
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")

@@ -811,6 +811,11 @@ class JobsTable(ScrollView, can_focus=True):
         # Once this position is on screen, the pages above and below are drawn ahead.
         self.call_after_refresh(self._draw_ahead)
 
+    def rest_again(self) -> None:
+        """Count the cursor as resting from now on (the table is back in sight, a screen
+        over it closed): `CursorRested` follows after `CURSOR_RESTS` without a move."""
+        self._draw_ahead_when_cursor_rests()
+
     def _draw_ahead_when_cursor_rests(self) -> None:
         """Draw ahead once the cursor has stayed on a job for `CURSOR_RESTS` seconds (not on
         every row a held key passes)."""
