@@ -655,20 +655,17 @@ class AmstuiApp(App[int]):
 
     @on(JobsTable.CursorRested)
     def _cursor_rested(self, event: JobsTable.CursorRested) -> None:
-        self._prepare_detail(event.job_id)
+        """Keep the detail screen (once it exists) drawn for the job the cursor rests on."""
+        if self.is_screen_installed("detail"):
+            screen = self.get_screen("detail")
+            if isinstance(screen, DetailScreen):
+                screen.prepare(event.job_id)
 
     @on(DetailClosed)
     def _detail_closed(self, event: DetailClosed) -> None:
         # The job under the cursor is often opened again: drawn once the cursor rests (not
         # at once: a key pressed straight after `escape` would wait for it).
         self.table.rest_again()
-
-    def _prepare_detail(self, job_id: str | None) -> None:
-        """Keep the detail screen (once it exists) drawn for the job the cursor rests on."""
-        if job_id is not None and self.is_screen_installed("detail"):
-            screen = self.get_screen("detail")
-            if isinstance(screen, DetailScreen):
-                screen.prepare(job_id)
 
     @on(RefreshJob)
     def _refresh_requested(self, event: RefreshJob) -> None:

@@ -228,14 +228,14 @@ class DetailScreen(Screen[None]):
         self._drawn = -1
         self._raw_drawn: tuple[Exchange, ...] = ()
         self._title = Text()
-        #: The job drawn while out of sight (`prepare`), and the clock then.
-        self._prepared: tuple[str, datetime] | None = None
+        #: The clock when `job_id` was drawn out of sight (`prepare`); None once shown.
+        self._prepared_at: datetime | None = None
 
     def show_job(self, job_id: str) -> None:
         """Point the (reused) screen at another job. The timing and tasks are drawn at once;
         the raw JSON a frame later (only its lines on screen are highlighted, when drawn)."""
         self.job_id = job_id
-        self._prepared = None
+        self._prepared_at = None
         if self.is_mounted:
             lines = self.query_one(DetailLines)
             # A new job shows from its top: scrolled there first, so that no place in the
@@ -257,17 +257,14 @@ class DetailScreen(Screen[None]):
         if self.is_ready_for(job_id):
             return  # drawn already (the raw response is the costly part to draw again)
         self.show_job(job_id)
-        self._prepared = (job_id, self.store.now())
+        self._prepared_at = self.store.now()
 
     def is_ready_for(self, job_id: str) -> bool:
         """`job_id` was drawn by `prepare` and still reads the same: its record has not
         changed since, and nothing in it moves with the clock (a final job, not stale), or the
         clock has not moved a second (the screen's own tick redraws such a job every second)."""
-        entry = self.store.get(job_id)
-        if self._prepared is None or entry is None or entry.version != self._drawn:
-            return False
-        prepared, at = self._prepared
-        if prepared != job_id or self.job_id != job_id:
+        at, entry = self._prepared_at, self.store.get(job_id)
+        if at is None or job_id != self.job_id or entry is None or entry.version != self._drawn:
             return False
         return not moves_with_time(entry) or (self.store.now() - at) < timedelta(seconds=1)
 
@@ -285,10 +282,10 @@ class DetailScreen(Screen[None]):
         self.view.unsubscribe(self._view_moved)
 
     def on_screen_resume(self) -> None:
-        self._prepared = None  # shown: scrolled and read from here on
+        self._prepared_at = None  # shown: scrolled and read from here on
 
     def on_screen_suspend(self) -> None:
-        self.post_message(DetailClosed(self.job_id))
+        self.post_message(DetailClosed())
 
     def _view_moved(self) -> None:
         self.post_message(JobsChanged(self.view.version))

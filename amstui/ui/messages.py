@@ -33,7 +33,3 @@ class RefreshJob(Message):
 class DetailClosed(Message):
     """The detail screen went out of sight (closed, or left for the table): the app keeps it
     drawn for the job under the cursor, ready for the next `enter`."""
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__()
-        self.job_id = job_id
