@@ -280,14 +280,13 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
     displays: list[float] = []
     original_display = app._display
     console = app.console
-    #: The press being measured: the test of its change of state, the test that a frame shows
-    #: it (the screen written to, the frame's text by row), and the time that frame was made.
-    #: Tested as each frame is made: a test polled from this coroutine can run only after that
-    #: frame, when it is late, and then the frame after it (up to a feed tick, 0.1 s, later)
-    #: was counted.
-    pending: dict[str, Any] = {"changed": None, "shown_in": None, "at": None}
-    #: Then, for cursor keys, the frame in which the status line names the cursor's job.
-    status: dict[str, Any] = {"words": None, "changed": None, "at": None, "row": -1}
+    #: What the press being measured is looked for in each frame: the test of its change of
+    #: state, the test that a frame shows it (the screen written to, the frame's text by row),
+    #: and the time of the first frame that did. The key's own watch, then (cursor keys) the
+    #: status line's naming the cursor's job. Tested as each frame is made: a test polled from
+    #: this coroutine can run only after that frame, when it is late, and then the frame after
+    #: it (up to a feed tick, 0.1 s, later) was counted.
+    watches: list[dict[str, Any]] = []
     status_lags: list[float] = []
 
     def display(screen, renderable):  # type: ignore[no-untyped-def]
@@ -297,17 +296,12 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
             sequence = renderable.render_segments(console)
             now = time.perf_counter()
             displays.append(now)
-            changed, shown_in = pending["changed"], pending["shown_in"]
             rows: dict[int, str] | None = None
-            if changed is not None and pending["at"] is None and changed():
-                rows = frame_rows(sequence)
-                if shown_in(screen, rows):
-                    pending["at"] = now
-            words = status["words"]
-            if words is not None and status["at"] is None and status["changed"]():
-                rows = frame_rows(sequence) if rows is None else rows
-                if words() in rows.get(status["row"], ""):
-                    status["at"] = now
+            for watch in watches:
+                if watch["at"] is None and watch["changed"]():
+                    rows = frame_rows(sequence) if rows is None else rows
+                    if watch["shown_in"](screen, rows):
+                        watch["at"] = now
         return original_display(screen, renderable)
 
     app._display = display  # type: ignore[method-assign]
@@ -394,21 +388,20 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
         async def measure(kind: str, key: str, char: str | None, changed, shown_in) -> None:  # type: ignore[no-untyped-def]
             """Post the key; the time to the first frame, once `changed()` holds, in which
             `shown_in(screen, rows)` finds the change drawn."""
-            pending.update(changed=changed, shown_in=shown_in, at=None)
+            watches.append({"changed": changed, "shown_in": shown_in, "at": None})
             if shown_in is cursor_shown:
-                words = lambda: app.key_label(table.cursor_job_id or "")  # noqa: E731
-                status.update(words=words, changed=changed, at=None)
+                names_job = on_status(lambda: app.key_label(table.cursor_job_id or ""))
+                watches.append({"changed": changed, "shown_in": names_job, "at": None})
             t0 = time.perf_counter()
             app.post_message(events.Key(key, char))
-            while pending["at"] is None or (status["words"] and status["at"] is None):
+            while any(watch["at"] is None for watch in watches):
                 if time.perf_counter() - t0 > 10:
                     raise RuntimeError(f"{kind}: no frame showed the change in 10 s")
                 await asyncio.sleep(0.0005)
-            pending["changed"] = None
-            latencies[kind].append(pending["at"] - t0)
-            if status["words"]:
-                status_lags.append(status["at"] - pending["at"])
-                status["words"] = None
+            shown, *status = [watch["at"] for watch in watches]
+            watches.clear()
+            latencies[kind].append(shown - t0)
+            status_lags.extend(at - shown for at in status)
             await asyncio.sleep(rng.uniform(0.02, 0.08))
 
         def on_status(words):  # type: ignore[no-untyped-def]
@@ -419,7 +412,7 @@ async def _key_latencies(rig, quick: bool, extra_kinds=()):  # type: ignore[no-u
 
             return shown_in
 
-        status_row = status["row"] = app.query_one("#status").region.y
+        status_row = app.query_one("#status").region.y
 
         def cursor_shown(screen, rows) -> bool:  # type: ignore[no-untyped-def]
             """A frame writes the table's row under the cursor, with the cursor's job's id
